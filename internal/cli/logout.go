@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+)
+
+func newCmdLogout(f *Factory) *cobra.Command {
+	var all bool
+	var storeKind string
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Remove cached credentials (of one profile, or --all)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			names := []string{f.global.profile}
+			if all {
+				file, _, err := f.Config()
+				if err != nil {
+					return err
+				}
+				names = names[:0]
+				for name := range file.Profiles {
+					names = append(names, name)
+				}
+				sort.Strings(names)
+			}
+			aud, err := f.Audit()
+			if err != nil {
+				return err
+			}
+			defer aud.Close()
+			var errs []error
+			for _, name := range names {
+				f.global.profile = name
+				p, err := f.Profile()
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				cache, err := f.cache(p, storeKind)
+				if err == nil {
+					err = cache.Delete(cmd.Context(), p.Name)
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("profile %s: %w", p.Name, err))
+					continue
+				}
+				_ = aud.Record("logout", map[string]any{"profile": p.Name, "store": cache.Store.Name()})
+				fmt.Fprintf(f.Streams.Err, "Removed cached credentials of profile %s (%s store).\n", p.Name, cache.Store.Name())
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "log out of every configured profile")
+	cmd.Flags().StringVar(&storeKind, "store", "", "credential store: keyring, file or memory (default: the profile's)")
+	return cmd
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/crewjam/saml"
+
+	"github.com/ptsaml/ptsaml/internal/config"
+	"github.com/ptsaml/ptsaml/internal/idpmeta"
+	"github.com/ptsaml/ptsaml/pkg/broker"
+	"github.com/ptsaml/ptsaml/pkg/login"
+)
+
+// signInOptions are the login choices shared by `login` and `credential-process`.
+type signInOptions struct {
+	role           string
+	project        string
+	browserCommand string
+	noBrowser      bool
+	store          string
+	duration       time.Duration
+	timeout        time.Duration
+}
+
+func (o *signInOptions) apply(p *config.Profile) {
+	if o.browserCommand == "" {
+		o.browserCommand = p.BrowserCommand
+	}
+	if o.store == "" {
+		o.store = p.Store
+	}
+	if o.duration == 0 {
+		o.duration = p.Duration.Duration
+	}
+	if o.timeout == 0 {
+		o.timeout = p.LoginTimeout.Duration
+	}
+}
+
+// signIn runs one whole login: IdP metadata, browser round trip, role choice,
+// STS exchange, and saving the credentials. Nothing is stored unless every
+// step succeeded.
+func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions) (*broker.Session, error) {
+	o.apply(p)
+	wantRole, err := p.ResolveRole(o.role, o.project)
+	if err != nil {
+		return nil, err
+	}
+	store, err := f.Store(o.store)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := f.idpMetadata(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	opener, err := f.opener(o.browserCommand)
+	if err != nil {
+		return nil, err
+	}
+	state, err := f.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	aud, err := f.Audit()
+	if err != nil {
+		return nil, err
+	}
+	defer aud.Close()
+	_ = aud.Record("login.start", map[string]any{"profile": p.Name, "idp": meta.EntityID})
+
+	res, err := login.Login(ctx, login.Config{
+		IDP:               meta,
+		SPEntityID:        p.SPEntityID,
+		ACSURL:            p.ACSURL,
+		Recipients:        p.AcceptedRecipients(),
+		AllowIdPInitiated: p.AllowIdPInitiated,
+		Timeout:           o.timeout,
+	}, login.Deps{
+		Opener:    opener,
+		Clock:     f.Clock,
+		Replay:    login.NewFileReplayCache(filepath.Join(state, "replay.json")),
+		Audit:     aud,
+		Log:       f.Log,
+		Status:    f.Streams.Err,
+		NoBrowser: o.noBrowser,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	role, err := broker.ChooseRole(res.Roles, wantRole, f.picker())
+	if err != nil {
+		_ = aud.Record("role.rejected", map[string]any{"profile": p.Name, "reason": err.Error(), "assertion_id": res.AssertionID})
+		return nil, err
+	}
+	client := broker.NewSTS(p.Region, p.STSEndpoint, f.HTTP)
+	sess, err := broker.Exchange(ctx, client, broker.ExchangeInput{
+		Login: res, Role: role, Duration: o.duration, Profile: p.Name,
+	}, broker.Deps{Clock: f.Clock, Audit: aud, Status: f.Streams.Err, Log: f.Log})
+	if err != nil {
+		return nil, fmt.Errorf("assume role %s: %w", role.RoleARN, broker.Explain(err))
+	}
+	sess.Store = store.Name()
+	if err := (broker.Cache{Store: store, Clock: f.Clock}).Save(ctx, sess); err != nil {
+		return nil, fmt.Errorf("save credentials: %w", err)
+	}
+	return sess, nil
+}
+
+// idpMetadata loads the profile's IdP metadata (file, or URL with a cache)
+// and prints its warnings.
+func (f *Factory) idpMetadata(ctx context.Context, p *config.Profile) (*saml.EntityDescriptor, error) {
+	cache, err := f.CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	res, err := idpmeta.Source{
+		URL:      p.IdPMetadataURL,
+		File:     p.IdPMetadataFile,
+		CacheDir: filepath.Join(cache, "metadata"),
+		HTTP:     f.HTTP,
+		Clock:    f.Clock,
+	}.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("idp metadata: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(f.Streams.Err, "warning: %s\n", w)
+	}
+	return res.Descriptor, nil
+}

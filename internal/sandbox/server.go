@@ -1,0 +1,166 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/crewjam/saml"
+
+	"github.com/ptsaml/ptsaml/internal/clock"
+)
+
+// Options configure a sandbox Server. The zero value serves on a random
+// loopback port with the real clock and an ephemeral IdP key.
+type Options struct {
+	// Addr is the listen address; it must be a loopback IP. Default
+	// "127.0.0.1:0" (a random port).
+	Addr string
+	// ACSURLs, when set, are the only SP ACS URLs the IdP answers and the
+	// loopback Recipients the STS accepts (besides AWS sign-in URLs). When
+	// empty the IdP answers any http://127.0.0.1:PORT/... ACS and the STS
+	// accepts Recipients matching http://127.0.0.1:*/saml/acs, as a trust
+	// policy with that StringLike SAML:aud condition would.
+	ACSURLs []string
+	// SPEntityID, when set, is the only SP entity ID the IdP answers.
+	SPEntityID string
+	// Clock stamps assertions and decides expiry. Default: the real clock.
+	Clock clock.Clock
+	// CredentialTTL, when > 0, caps the lifetime of issued credentials
+	// (test-only: SDKs refuse DurationSeconds < 900, so short credentials
+	// must be capped by the server). 0 honours DurationSeconds.
+	CredentialTTL time.Duration
+	// Log receives one line per STS call and IdP event. Default: discard.
+	Log *slog.Logger
+	// StateDir keeps the IdP key (0600) and certificate across restarts;
+	// "" makes a new pair for each Start.
+	StateDir string
+}
+
+// Server is a running sandbox: IdP, STS and a landing page on one loopback
+// listener. Close it when done.
+type Server struct {
+	opts  Options
+	clock clock.Clock
+	log   *slog.Logger
+	url   string
+	idp   *saml.IdentityProvider
+	sts   *stsService
+	http  *http.Server
+	done  chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start binds the listener, then serves until Close or until ctx is done.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if err := checkLoopbackAddr(o.Addr); err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	s := &Server{opts: o, clock: o.Clock, log: o.Log, done: make(chan struct{})}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	key, cert, err := loadOrCreateKey(o.StateDir, s.clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("start sandbox: listen on %s: %w", o.Addr, err)
+	}
+	s.url = "http://" + ln.Addr().String()
+	s.idp = s.newIdentityProvider(key, cert)
+	s.sts = newSTS(s, cert)
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sandbox: serve", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { _ = s.Close() })
+
+	s.log.Warn(Banner+": sandbox IdP and STS started", "url", s.url, "metadata", s.MetadataURL(),
+		"sts", s.STSEndpoint(), "users", "alice/alice bob/bob carol/carol", "provider", ProviderARN)
+	if o.CredentialTTL > 0 {
+		s.log.Warn("SANDBOX TEST SWITCH: every issued credential expires after at most "+o.CredentialTTL.String(),
+			"credential_ttl", o.CredentialTTL)
+	}
+	return s, nil
+}
+
+// URL returns the sandbox base URL, http://127.0.0.1:PORT.
+func (s *Server) URL() string { return s.url }
+
+// MetadataURL returns the IdP metadata URL (also the IdP entity ID).
+func (s *Server) MetadataURL() string { return s.url + metadataPath }
+
+// STSEndpoint returns the STS endpoint for the SDK's BaseEndpoint.
+func (s *Server) STSEndpoint() string { return s.url + stsPath }
+
+// STSCalls returns how many AssumeRoleWithSAML calls were served (accepted
+// and rejected).
+func (s *Server) STSCalls() int64 { return s.sts.assumeCalls.Load() }
+
+// Close stops the server and waits for it to finish; it is safe to call
+// more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.closeErr = s.http.Shutdown(ctx)
+		<-s.done
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("close sandbox: %w", s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+func checkLoopbackAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("address %q: the sandbox listens on a loopback IP only (e.g. 127.0.0.1:0)", addr)
+	}
+	return nil
+}
+
+// stats is the /stats document.
+type stats struct {
+	STSCalls            int64 `json:"sts_calls"`
+	STSAccepted         int64 `json:"sts_accepted"`
+	STSRejected         int64 `json:"sts_rejected"`
+	CallerIdentityCalls int64 `json:"caller_identity_calls"`
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(stats{
+		STSCalls:            s.sts.assumeCalls.Load(),
+		STSAccepted:         s.sts.assumeAccepted.Load(),
+		STSRejected:         s.sts.assumeRejected.Load(),
+		CallerIdentityCalls: s.sts.identityCalls.Load(),
+	})
+}

@@ -1,0 +1,160 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// ErrInvalidCredentials is returned by SignIn when the sandbox IdP shows
+// its login form again after the username and password were posted.
+var ErrInvalidCredentials = errors.New("sandbox idp: invalid username or password")
+
+// SignIn is a headless browser for the sandbox IdP (net/http with a cookie
+// jar, no JavaScript). It opens loginURL (the AuthnRequest redirect, or a
+// page that redirects to it), fills the sandbox login form with user and
+// password, and posts the resulting SAMLResponse and RelayState form to its
+// action, the SP's ACS. It returns an error when the IdP refuses the request
+// or the sign-in (ErrInvalidCredentials), or when the ACS answers with a
+// status other than 2xx; that error quotes the start of the ACS page.
+func SignIn(ctx context.Context, loginURL, user, password string) error {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return fmt.Errorf("sign in: cookie jar: %w", err)
+	}
+	b := browser{client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+
+	page, err := b.do(ctx, http.MethodGet, loginURL, nil)
+	if err != nil {
+		return fmt.Errorf("sign in: open login url: %w", err)
+	}
+	if login, ok := page.form(func(f htmlForm) bool { return f.hasPassword }); ok {
+		login.fields.Set("username", user)
+		login.fields.Set("password", password)
+		if page, err = b.do(ctx, http.MethodPost, login.action, login.fields); err != nil {
+			return fmt.Errorf("sign in: post login form: %w", err)
+		}
+		if _, again := page.form(func(f htmlForm) bool { return f.hasPassword }); again {
+			return ErrInvalidCredentials
+		}
+	}
+	saml, ok := page.form(func(f htmlForm) bool { return f.fields.Has("SAMLResponse") })
+	if !ok {
+		return fmt.Errorf("sign in: the idp page at %s has no SAMLResponse form: %s", page.url, page.text())
+	}
+	if u, err := url.Parse(saml.action); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("sign in: SAMLResponse form posts to %q, not an http(s) URL", saml.action)
+	}
+	if _, err := b.do(ctx, http.MethodPost, saml.action, saml.fields); err != nil {
+		return fmt.Errorf("sign in: post SAMLResponse to the acs: %w", err)
+	}
+	return nil
+}
+
+// browser fetches pages and refuses any answer that is not 2xx.
+type browser struct{ client *http.Client }
+
+type htmlPage struct {
+	url  *url.URL
+	body string
+}
+
+func (b browser) do(ctx context.Context, method, target string, form url.Values) (*htmlPage, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", resp.Request.URL.Redacted(), err)
+	}
+	page := &htmlPage{url: resp.Request.URL, body: string(buf)}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("%s answered HTTP %d: %s", hostPath(resp.Request.URL), resp.StatusCode, page.text())
+	}
+	return page, nil
+}
+
+// hostPath names a URL without its query (which may carry a SAML message).
+func hostPath(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
+
+type htmlForm struct {
+	action      string
+	fields      url.Values
+	hasPassword bool
+}
+
+var (
+	formRe  = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
+	inputRe = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
+	attrRe  = regexp.MustCompile(`(?is)([a-zA-Z_:-]+)\s*=\s*"([^"]*)"`)
+	tagRe   = regexp.MustCompile(`(?is)<head.*?</head>|<script.*?</script>|<p class="banner".*?</p>|<[^>]*>`)
+	errorRe = regexp.MustCompile(`(?is)<p class="error"[^>]*>(.*?)</p>`)
+)
+
+func attrs(s string) map[string]string {
+	out := map[string]string{}
+	for _, m := range attrRe.FindAllStringSubmatch(s, -1) {
+		out[strings.ToLower(m[1])] = html.UnescapeString(m[2])
+	}
+	return out
+}
+
+// form returns the first form on the page that match accepts, with its
+// action resolved against the page URL and its named inputs as fields.
+func (p *htmlPage) form(match func(htmlForm) bool) (htmlForm, bool) {
+	for _, m := range formRe.FindAllStringSubmatch(p.body, -1) {
+		f := htmlForm{fields: url.Values{}}
+		action, err := p.url.Parse(attrs(m[1])["action"])
+		if err != nil {
+			continue
+		}
+		f.action = action.String()
+		for _, in := range inputRe.FindAllStringSubmatch(m[2], -1) {
+			a := attrs(in[1])
+			if strings.EqualFold(a["type"], "password") {
+				f.hasPassword = true
+			}
+			if a["name"] != "" && !strings.EqualFold(a["type"], "submit") {
+				f.fields.Set(a["name"], a["value"])
+			}
+		}
+		if match(f) {
+			return f, true
+		}
+	}
+	return htmlForm{}, false
+}
+
+// text returns the start of the page's visible text, for error messages.
+func (p *htmlPage) text() string {
+	body := p.body
+	if m := errorRe.FindStringSubmatch(body); m != nil { // the sandbox's own error line
+		body = m[1]
+	}
+	t := strings.Join(strings.Fields(html.UnescapeString(tagRe.ReplaceAllString(body, " "))), " ")
+	if len(t) > 300 {
+		t = t[:300] + "..."
+	}
+	return t
+}

@@ -1,0 +1,44 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// lockPoll is how often Lock retries a lock held by someone else.
+const lockPoll = 50 * time.Millisecond
+
+// Lock takes the cross-process lock of profile, the file <dir>/<profile>.lock
+// (directory 0700, file 0600, both created when absent), so that parallel
+// callers make one login and one STS call between them. It waits until the
+// lock is free or ctx ends; unlock releases it and is safe to call twice.
+func Lock(ctx context.Context, dir, profile string) (unlock func(), err error) {
+	if profile == "" || profile == "." || profile == ".." || strings.ContainsAny(profile, `/\`) {
+		return nil, fmt.Errorf("lock profile %q: name is not usable as a file name", profile)
+	}
+	if dir == "" {
+		return nil, errors.New("lock profile: no lock directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+	}
+	fl := flock.New(filepath.Join(dir, profile+".lock"), flock.SetPermissions(0o600))
+	ok, err := fl.TryLockContext(ctx, lockPoll)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wait for lock of profile %q (another ptsaml is logging in): %w", profile, err)
+		}
+		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("lock profile %q: lock not acquired", profile)
+	}
+	return func() { _ = fl.Unlock() }, nil
+}

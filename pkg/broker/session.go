@@ -1,0 +1,145 @@
+package broker
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ptsaml/ptsaml/pkg/login"
+)
+
+// Session is one set of STS credentials plus the facts about the login that
+// produced it. It is what the cache stores (as JSON); it never holds the SAML
+// assertion.
+type Session struct {
+	AccessKeyID     string    `json:"AccessKeyId"`
+	SecretAccessKey string    `json:"SecretAccessKey"`
+	SessionToken    string    `json:"SessionToken"`
+	Expiration      time.Time `json:"Expiration"`
+
+	Profile         string `json:"Profile"`
+	RoleARN         string `json:"RoleArn"`
+	PrincipalARN    string `json:"PrincipalArn"`
+	AssumedRoleARN  string `json:"AssumedRoleArn"`
+	Account         string `json:"Account"`
+	RoleSessionName string `json:"RoleSessionName,omitempty"`
+	NameID          string `json:"NameId,omitempty"`
+	Issuer          string `json:"Issuer,omitempty"`
+	SourceIdentity  string `json:"SourceIdentity,omitempty"`
+
+	// Roles are the role/provider pairs the IdP offered at this login, so
+	// `ptsaml roles` can list them without a new login.
+	Roles []login.RolePair `json:"Roles,omitempty"`
+
+	// IssuedAt is when STS answered, by the injected clock.
+	IssuedAt time.Time `json:"IssuedAt"`
+	// Store names the backend the session was saved in ("keyring", "file", "memory").
+	Store string `json:"Store,omitempty"`
+}
+
+// Remaining is how long the credentials stay valid after now; zero once expired.
+func (s *Session) Remaining(now time.Time) time.Duration {
+	if s == nil {
+		return 0
+	}
+	if d := s.Expiration.Sub(now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Fresh reports whether the session has credentials that stay valid for more
+// than margin after now. A caller that hands credentials to SDKs should use a
+// margin of at least 15 minutes, the SDKs' advisory refresh window.
+func (s *Session) Fresh(now time.Time, margin time.Duration) bool {
+	if s == nil || s.AccessKeyID == "" || s.SecretAccessKey == "" || s.SessionToken == "" {
+		return false
+	}
+	return s.Remaining(now) > margin
+}
+
+// newSession builds the Session from STS's answer and the login's facts.
+func newSession(in ExchangeInput, out *sts.AssumeRoleWithSAMLOutput, issuedAt time.Time) (*Session, error) {
+	c := out.Credentials
+	if c == nil || aws.ToString(c.AccessKeyId) == "" || aws.ToString(c.SecretAccessKey) == "" ||
+		aws.ToString(c.SessionToken) == "" || c.Expiration == nil {
+		return nil, errors.New("STS answered without complete credentials")
+	}
+	s := &Session{
+		AccessKeyID:     aws.ToString(c.AccessKeyId),
+		SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken:    aws.ToString(c.SessionToken),
+		Expiration:      c.Expiration.UTC(),
+		Profile:         in.Profile,
+		RoleARN:         in.Role.RoleARN,
+		PrincipalARN:    in.Role.PrincipalARN,
+		RoleSessionName: in.Login.RoleSessionName,
+		NameID:          in.Login.NameID,
+		Issuer:          in.Login.Issuer,
+		SourceIdentity:  in.Login.SourceIdentity,
+		Roles:           slices.Clone(in.Login.Roles),
+		IssuedAt:        issuedAt,
+	}
+	if u := out.AssumedRoleUser; u != nil {
+		s.AssumedRoleARN = aws.ToString(u.Arn)
+	}
+	if s.Account = arnAccount(s.AssumedRoleARN); s.Account == "" {
+		s.Account = arnAccount(s.RoleARN)
+	}
+	if s.RoleSessionName == "" {
+		// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+		if i := strings.LastIndexByte(s.AssumedRoleARN, '/'); i >= 0 {
+			s.RoleSessionName = s.AssumedRoleARN[i+1:]
+		}
+	}
+	if s.SourceIdentity == "" {
+		s.SourceIdentity = aws.ToString(out.SourceIdentity)
+	}
+	if s.Issuer == "" {
+		s.Issuer = aws.ToString(out.Issuer)
+	}
+	return s, nil
+}
+
+// arnAccount returns the account field of an ARN
+// (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), "" when there is none.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}
+
+// credentialProcessOutput is the AWS credential_process format, version 1.
+type credentialProcessOutput struct {
+	Version         int    `json:"Version"`
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	SessionToken    string `json:"SessionToken"`
+	Expiration      string `json:"Expiration"`
+}
+
+// CredentialProcessJSON renders s in the AWS CLI / SDK credential_process
+// format: {"Version":1,"AccessKeyId","SecretAccessKey","SessionToken",
+// "Expiration"} with Expiration in RFC 3339 UTC.
+func CredentialProcessJSON(s *Session) ([]byte, error) {
+	if s == nil || s.AccessKeyID == "" || s.SecretAccessKey == "" || s.SessionToken == "" {
+		return nil, errors.New("credential process output: session has no credentials")
+	}
+	if s.Expiration.IsZero() {
+		return nil, errors.New("credential process output: session has no expiration")
+	}
+	return json.Marshal(credentialProcessOutput{
+		Version:         1,
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		SessionToken:    s.SessionToken,
+		Expiration:      s.Expiration.UTC().Format(time.RFC3339),
+	})
+}

@@ -1,0 +1,113 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"syscall"
+)
+
+// maxBody bounds a POST to the ACS: a SAMLResponse is at most 100,000
+// characters, plus RelayState and form encoding.
+const maxBody = 256 << 10
+
+// listen binds the ACS host:port (127.0.0.1 only).
+func listen(ctx context.Context, acs *url.URL) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", acs.Host)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on %s: port %s is busy: another ptsaml login may be running (or another program uses the port): %w",
+			acs.Host, acs.Port(), err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", acs.Host, err)
+	}
+	return ln, nil
+}
+
+// acsHandler receives the IdP's POST. Responses are validated one at a
+// time; invalid ones are answered and reported, and the handler keeps
+// waiting; the first valid one is sent on accepted.
+type acsHandler struct {
+	host, path string
+	validate   func(r *http.Request, samlResponse, relayState string) (*Result, error)
+	onReject   func(*RejectedError)
+	onError    func(error)
+	accepted   chan *Result // buffered 1
+
+	mu   sync.Mutex
+	done bool
+}
+
+func (h *acsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Host != h.host {
+		http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
+		return
+	}
+	if r.URL.Path != h.path {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	code, rej := h.readForm(w, r)
+	if rej != nil {
+		h.onReject(rej)
+		failurePage(w, code, rej)
+		return
+	}
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		failurePage(w, http.StatusGone, reject(CodeRequest, "", "this login has already completed"))
+		return
+	}
+	res, err := h.validate(r, r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"))
+	if err != nil {
+		if errors.As(err, &rej) {
+			h.onReject(rej)
+			failurePage(w, http.StatusForbidden, rej)
+			return
+		}
+		h.onError(err)
+		failurePage(w, http.StatusInternalServerError, reject(CodeInvalid, "", "ptsaml could not check the response; see the terminal"))
+		return
+	}
+	h.done = true
+	successPage(w)
+	h.accepted <- res
+}
+
+// readForm checks the content type and parses a bounded form body.
+func (h *acsHandler) readForm(w http.ResponseWriter, r *http.Request) (int, *RejectedError) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return http.StatusUnsupportedMediaType, reject(CodeRequest, "",
+			"the POST is not a form (Content-Type %s)", quote(r.Header.Get("Content-Type")))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, reject(CodeRequest, "", "the POST is larger than %d bytes", maxBody)
+		}
+		return http.StatusBadRequest, reject(CodeRequest, "", "the POST is not a valid form")
+	}
+	if r.PostForm.Get("SAMLart") != "" || r.URL.Query().Get("SAMLart") != "" {
+		return http.StatusBadRequest, reject(CodeArtifact, "configure the IdP to answer with the HTTP-POST binding",
+			"the IdP sent a SAML artifact; ptsaml accepts only the HTTP-POST binding")
+	}
+	if r.PostForm.Get("SAMLResponse") == "" {
+		return http.StatusBadRequest, reject(CodeRequest, "", "the POST carries no SAMLResponse")
+	}
+	return 0, nil
+}

@@ -1,0 +1,49 @@
+package login
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/crewjam/saml"
+)
+
+// authnRequest is one SP-initiated login in flight.
+type authnRequest struct {
+	ID         string // AuthnRequest ID, expected as InResponseTo
+	RelayState string // random, expected back with the response
+	URL        string // IdP SSO URL with the HTTP-Redirect binding
+}
+
+// NewRelayState returns 32 random bytes, base64url without padding.
+func NewRelayState() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("relay state: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newAuthnRequest builds the AuthnRequest (ACS URL, HTTP-POST protocol
+// binding, SP entity ID as Issuer) for the IdP's HTTP-Redirect SSO endpoint.
+func newAuthnRequest(cfg Config, clk Clock) (*authnRequest, error) {
+	sp := newServiceProvider(cfg, clk)
+	sso := sp.GetSSOBindingLocation(saml.HTTPRedirectBinding)
+	if sso == "" {
+		return nil, errors.New("authn request: the IdP metadata has no HTTP-Redirect SingleSignOnService")
+	}
+	req, err := sp.MakeAuthenticationRequest(sso, saml.HTTPRedirectBinding, saml.HTTPPostBinding)
+	if err != nil {
+		return nil, fmt.Errorf("authn request: %w", err)
+	}
+	relay, err := NewRelayState()
+	if err != nil {
+		return nil, err
+	}
+	u, err := req.Redirect(relay, sp)
+	if err != nil {
+		return nil, fmt.Errorf("authn request: %w", err)
+	}
+	return &authnRequest{ID: req.ID, RelayState: relay, URL: u.String()}, nil
+}
