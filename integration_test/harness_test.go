@@ -17,6 +17,7 @@ import (
 	"github.com/ptsaml/ptsaml/internal/cli"
 	"github.com/ptsaml/ptsaml/internal/clock"
 	"github.com/ptsaml/ptsaml/internal/sandbox"
+	"github.com/ptsaml/ptsaml/pkg/login"
 )
 
 // env is one user's machine: a config, a state dir, a sandbox and a clock.
@@ -30,6 +31,7 @@ type env struct {
 
 	mu      sync.Mutex
 	browser *browser
+	custom  login.Opener
 }
 
 func newEnv(t *testing.T, o sandbox.Options) *env {
@@ -91,8 +93,8 @@ func (e *env) runWith(streams cli.Streams, args ...string) result {
 	f := cli.NewFactory(streams)
 	f.Clock = e.clock
 	f.Getenv = func(k string) string { return e.vars[k] }
-	if b := e.currentBrowser(); b != nil {
-		f.Opener = b
+	if o := e.opener(); o != nil {
+		f.Opener = o
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -100,10 +102,27 @@ func (e *env) runWith(streams cli.Streams, args ...string) result {
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
-func (e *env) currentBrowser() *browser {
+func (e *env) opener() login.Opener {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.custom != nil {
+		return e.custom
+	}
+	if e.browser == nil {
+		return nil
+	}
 	return e.browser
+}
+
+// useBrowser replaces the sandbox sign-in with another browser.
+func (e *env) useBrowser(o login.Opener) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.custom = o
+}
+
+func (e *env) statePath(name string) string {
+	return filepath.Join(e.vars["XDG_STATE_HOME"], "ptsaml", name)
 }
 
 // browserOff leaves the CLI without a browser, like a script without a terminal.
@@ -149,3 +168,12 @@ func (b *browser) Open(ctx context.Context, url string) error {
 func (b *browser) setUser(u string) { b.mu.Lock(); b.user = u; b.mu.Unlock() }
 
 func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

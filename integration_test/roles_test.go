@@ -51,6 +51,9 @@ func TestRoleChoice(t *testing.T) {
 				if e.sandbox.STSCalls() != 0 {
 					t.Fatalf("STS calls = %d after a refused role choice", e.sandbox.STSCalls())
 				}
+				if ev := auditEvents(t, e); ev["role.rejected"]+ev["assertion.rejected"] != 1 {
+					t.Fatalf("audit events = %v, want one refusal", ev)
+				}
 				return
 			}
 			if !strings.Contains(st.stdout, tc.wantRole) {

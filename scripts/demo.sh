@@ -26,7 +26,7 @@ ptsaml() { "$work/ptsaml" "$@"; }
 step "start the sandbox (test IdP + STS on loopback)"
 addr="127.0.0.1:${DEMO_PORT:-18900}"
 "$work/ptsaml" sandbox --addr "$addr" --headless --store file ${DEMO_SHORT:+--short-credentials "$DEMO_SHORT"} \
-  2> >(sed 's/^/  [sandbox] /' >&2) &
+  2> >(sed -u 's/^/  [sandbox] /' >&2) &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$PTSAML_CONFIG" ] && curl -fsS -o /dev/null "http://$addr/stats" 2>/dev/null && break; sleep 0.1; done
 curl -fsS -o /dev/null "http://$addr/stats" || { echo "demo: the sandbox did not start" >&2; exit 1; }
@@ -41,7 +41,7 @@ step "ptsaml roles --profile sandbox"
 ptsaml roles --profile sandbox
 
 step "ptsaml credential-process --profile sandbox (secrets shortened)"
-ptsaml credential-process --profile sandbox | sed -E 's/("(SecretAccessKey|SessionToken)": ")([^"]{6})[^"]*/\1\3…/g'
+ptsaml credential-process --profile sandbox | sed -E 's/("(SecretAccessKey|SessionToken)": ?")([^"]{6})[^"]*/\1\3…/g'
 
 if [ -x /usr/bin/aws ]; then
   step "the AWS CLI with credential_process = ptsaml credential-process"

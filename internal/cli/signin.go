@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/crewjam/saml"
 
 	"github.com/ptsaml/ptsaml/internal/config"
+	"github.com/ptsaml/ptsaml/internal/credstore"
 	"github.com/ptsaml/ptsaml/internal/idpmeta"
 	"github.com/ptsaml/ptsaml/pkg/broker"
 	"github.com/ptsaml/ptsaml/pkg/login"
@@ -53,6 +55,14 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 	if err != nil {
 		return nil, err
 	}
+	cache := broker.Cache{Store: store, Clock: f.Clock}
+	// Find out now, not after the IdP round trip, whether the store works.
+	if _, err := cache.Load(ctx, p.Name); errors.Is(err, credstore.ErrUnavailable) {
+		return nil, err
+	}
+	if store.Name() == credstore.KindMemory {
+		fmt.Fprintln(f.Streams.Err, "note: the memory store keeps these credentials only while this ptsaml process runs")
+	}
 	meta, err := f.idpMetadata(ctx, p)
 	if err != nil {
 		return nil, err
@@ -70,7 +80,6 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 		return nil, err
 	}
 	defer aud.Close()
-	_ = aud.Record("login.start", map[string]any{"profile": p.Name, "idp": meta.EntityID})
 
 	res, err := login.Login(ctx, login.Config{
 		IDP:               meta,
@@ -104,7 +113,7 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 		return nil, fmt.Errorf("assume role %s: %w", role.RoleARN, broker.Explain(err))
 	}
 	sess.Store = store.Name()
-	if err := (broker.Cache{Store: store, Clock: f.Clock}).Save(ctx, sess); err != nil {
+	if err := cache.Save(ctx, sess); err != nil {
 		return nil, fmt.Errorf("save credentials: %w", err)
 	}
 	return sess, nil

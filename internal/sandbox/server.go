@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +54,8 @@ type Server struct {
 	url   string
 	idp   *saml.IdentityProvider
 	sts   *stsService
+	key   *rsa.PrivateKey
+	cert  *x509.Certificate
 	http  *http.Server
 	done  chan struct{}
 
@@ -84,6 +88,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("start sandbox: listen on %s: %w", o.Addr, err)
 	}
 	s.url = "http://" + ln.Addr().String()
+	s.key, s.cert = key, cert
 	s.idp = s.newIdentityProvider(key, cert)
 	s.sts = newSTS(s, cert)
 	s.http = &http.Server{
@@ -107,6 +112,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// SigningKey returns the IdP's signing key and certificate, so tests can
+// forge responses the sandbox STS trusts (hostile-input tests).
+func (s *Server) SigningKey() (*rsa.PrivateKey, *x509.Certificate) { return s.key, s.cert }
 
 // URL returns the sandbox base URL, http://127.0.0.1:PORT.
 func (s *Server) URL() string { return s.url }
