@@ -119,17 +119,19 @@ func TestHostileResponsesAreRefusedAndTheGenuineOneStillWins(t *testing.T) {
 	before := e.run("credential-process").stdout
 
 	// Only hostile responses: the login times out, nothing is cached or exchanged.
-	e.useBrowser(&scriptedBrowser{run: func(ctx context.Context, loginURL string) {
+	hostileOnly := &scriptedBrowser{run: func(ctx context.Context, loginURL string) {
 		for _, c := range cases {
 			fg.post(c.name, loginURL, c.mod)
 		}
-	}})
+	}}
+	e.useBrowser(hostileOnly)
 	r := e.run("login", "--timeout", "3s")
+	hostileOnly.wait()
 	if r.code != 1 || !strings.Contains(r.stderr, "time limit") {
 		t.Fatalf("login with only hostile responses: exit %d\n%s", r.code, r.stderr)
 	}
 	for _, c := range cases {
-		if got := fg.statuses[c.name]; got != http.StatusForbidden {
+		if got := fg.status(c.name); got != http.StatusForbidden {
 			t.Errorf("%s: ACS answered %d, want 403", c.name, got)
 		}
 	}
@@ -181,11 +183,25 @@ func TestHostileResponsesAreRefusedAndTheGenuineOneStillWins(t *testing.T) {
 // scriptedBrowser runs a script against the login URL in the background.
 type scriptedBrowser struct {
 	run func(ctx context.Context, loginURL string)
+	wg  sync.WaitGroup
 }
 
 func (s *scriptedBrowser) Open(ctx context.Context, loginURL string) error {
-	go s.run(context.WithoutCancel(ctx), loginURL)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.run(context.WithoutCancel(ctx), loginURL)
+	}()
 	return nil
+}
+
+// wait returns when every script started by Open has finished.
+func (s *scriptedBrowser) wait() { s.wg.Wait() }
+
+func (f *forger) status(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.statuses[name]
 }
 
 func refusals(stderr string) []string {
