@@ -107,7 +107,7 @@ func TestCredentialProcessWithoutWayToSignIn(t *testing.T) {
 		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if !strings.HasPrefix(lines[0], "error: login required") || !strings.Contains(r.stderr, "ptsaml login --profile sandbox") {
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: login required") || !strings.Contains(lines[0], "ptsaml login --profile sandbox") {
 		t.Fatalf("stderr = %q", r.stderr)
 	}
 	if r.stdout != "" {

@@ -74,8 +74,9 @@ func (f *Factory) credentialProcess(ctx context.Context, p *config.Profile, o si
 				p.Name, sess.Expiration.Sub(now).Truncate(time.Second), p.Name)
 			return sess, nil
 		}
-		return nil, withHint(fmt.Errorf("%w: no valid credentials cached for profile %s", ErrLoginRequired, p.Name),
-			"run `ptsaml login --profile %s`", p.Name)
+		// One line: the SDK that called us shows stderr as it is.
+		return nil, fmt.Errorf("%w: no valid credentials cached for profile %s; run `ptsaml login --profile %s`",
+			ErrLoginRequired, p.Name, p.Name)
 	}
 	state, err := f.StateDir()
 	if err != nil {

@@ -8,11 +8,16 @@ import (
 	"strings"
 )
 
-var roleARN = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+// The name's 512-character limit is checked by length: a counted repeat
+// would make the expression slow to compile at every start.
+var roleARN = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
 
 // IsRoleARN reports whether s has the shape arn:PARTITION:iam::ACCOUNT:role/NAME
 // with a known partition and a 12-digit account.
-func IsRoleARN(s string) bool { return roleARN.MatchString(s) }
+func IsRoleARN(s string) bool {
+	_, name, _ := strings.Cut(s, ":role/")
+	return len(name) <= 512 && roleARN.MatchString(s)
+}
 
 // ARNPartition returns the partition field of an ARN, or "".
 func ARNPartition(arn string) string {

@@ -53,3 +53,13 @@ func TestResolveRole(t *testing.T) {
 		})
 	}
 }
+
+func TestIsRoleARNNameLength(t *testing.T) {
+	base := "arn:aws:iam::123456789012:role/"
+	if !IsRoleARN(base + strings.Repeat("n", 512)) {
+		t.Error("a 512-character role name was refused")
+	}
+	if IsRoleARN(base + strings.Repeat("n", 513)) {
+		t.Error("a 513-character role name was accepted")
+	}
+}

@@ -18,8 +18,8 @@ const (
 )
 
 var (
-	roleARN         = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	providerARN     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$`)
+	roleARN         = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`) // name length checked apart
+	providerARN     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]+$`)
 	roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 )
 
@@ -32,12 +32,23 @@ func ParseRole(v string) (RolePair, bool) {
 	}
 	a, b := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
 	switch {
-	case roleARN.MatchString(a) && providerARN.MatchString(b):
+	case isRoleARN(a) && isProviderARN(b):
 		return RolePair{RoleARN: a, PrincipalARN: b}, true
-	case roleARN.MatchString(b) && providerARN.MatchString(a):
+	case isRoleARN(b) && isProviderARN(a):
 		return RolePair{RoleARN: b, PrincipalARN: a}, true
 	}
 	return RolePair{}, false
+}
+
+// IAM limits role names (with path) to 512 and provider names to 128 characters.
+func isRoleARN(s string) bool {
+	_, name, _ := strings.Cut(s, ":role/")
+	return len(name) <= 512 && roleARN.MatchString(s)
+}
+
+func isProviderARN(s string) bool {
+	_, name, _ := strings.Cut(s, ":saml-provider/")
+	return len(name) <= 128 && providerARN.MatchString(s)
 }
 
 // extract reads the Result from a verified assertion.
