@@ -25,6 +25,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 	"github.com/ptsaml/ptsaml/internal/clock"
 )
 
@@ -48,7 +49,7 @@ func Open(path string, clk clock.Clock) (*Log, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	if err := privateDir(filepath.Dir(path)); err != nil {
+	if err := atomicfile.PrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
@@ -197,25 +198,6 @@ func (l *Log) Close() error {
 	l.f = nil
 	if err != nil {
 		return fmt.Errorf("close audit log: %w", err)
-	}
-	return nil
-}
-
-// privateDir creates dir 0700 (with missing parents) or tightens it to 0700.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create directory: %w", err)
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("check directory: %w", err)
-	}
-	if runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("directory %s is open to other users (mode %04o) and could not be restricted: %w; run `chmod 700 %s`",
-			dir, fi.Mode().Perm(), err, dir)
 	}
 	return nil
 }

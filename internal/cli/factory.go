@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 	"github.com/ptsaml/ptsaml/internal/audit"
 	"github.com/ptsaml/ptsaml/internal/clock"
 	"github.com/ptsaml/ptsaml/internal/config"
@@ -107,7 +108,7 @@ func (f *Factory) StateDir() (string, error) {
 		dir = filepath.Join(home, ".local", "state")
 	}
 	dir = filepath.Join(dir, "ptsaml")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.PrivateDir(dir); err != nil {
 		return "", fmt.Errorf("create state dir: %w", err)
 	}
 	return dir, nil

@@ -8,7 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
+
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
 // maxFileKey keeps the encoded file name under the usual 255-byte limit.
@@ -68,51 +69,17 @@ func (s *FileStore) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Set replaces the file for key atomically; on error the old file is untouched and no
 // temp file is left behind.
-func (s *FileStore) Set(ctx context.Context, key string, value []byte) (err error) {
+func (s *FileStore) Set(ctx context.Context, key string, value []byte) error {
 	if err := checkFileKey(key); err != nil {
 		return fmt.Errorf("file store set: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("file store set: %w", err)
 	}
-	if err := ensurePrivateDir(s.Dir); err != nil {
+	if err := atomicfile.PrivateDir(s.Dir); err != nil {
 		return fmt.Errorf("file store set: %w", err)
 	}
-	f, err := os.CreateTemp(s.Dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("file store set: create temp file: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("file store set: chmod temp file: %w", err)
-	}
-	write := s.write
-	if write == nil {
-		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
-	}
-	if err := write(f, value); err != nil {
-		return fmt.Errorf("file store set: write temp file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("file store set: sync temp file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("file store set: close temp file: %w", err)
-	}
-	rename := s.rename
-	if rename == nil {
-		rename = os.Rename
-	}
-	if err := rename(tmp, s.Path(key)); err != nil {
-		return fmt.Errorf("file store set: replace %s: %w", s.Path(key), err)
-	}
-	if err := syncDir(s.Dir); err != nil {
+	if err := atomicfile.Write(s.Path(key), value, atomicfile.Options{WriteData: s.write, Rename: s.rename}); err != nil {
 		return fmt.Errorf("file store set: %w", err)
 	}
 	return nil
@@ -133,50 +100,8 @@ func (s *FileStore) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("file store delete: %w", err)
 	}
-	if err := syncDir(s.Dir); err != nil {
+	if err := atomicfile.SyncDir(s.Dir); err != nil {
 		return fmt.Errorf("file store delete: %w", err)
-	}
-	return nil
-}
-
-// ensurePrivateDir creates dir (and missing parents) 0700 and tightens an existing dir
-// that group or others can reach.
-func ensurePrivateDir(dir string) error {
-	if dir == "" {
-		return errors.New("no directory configured")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create directory: %w", err)
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("check directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	if runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("directory %s is open to other users (mode %04o) and could not be restricted: %w; run `chmod 700 %s`",
-			dir, fi.Mode().Perm(), err, dir)
-	}
-	return nil
-}
-
-// syncDir makes a rename or removal in dir durable (not supported on Windows).
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
 // cacheEntry is a cached metadata document and when it was fetched.
@@ -45,33 +47,10 @@ func readCache(path string) (*cacheEntry, error) {
 // writeCache stores data atomically as a 0600 file in a 0700 directory,
 // with fetchedAt as its modification time.
 func writeCache(path string, data []byte, fetchedAt time.Time) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.PrivateDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("write metadata cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".idp-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write metadata cache: %w", err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op after a successful rename
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, 0o600)
-	}
-	if err == nil {
-		err = os.Chtimes(name, fetchedAt, fetchedAt)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, data, atomicfile.Options{ModTime: fetchedAt}); err != nil {
 		return fmt.Errorf("write metadata cache: %w", err)
 	}
 	return nil

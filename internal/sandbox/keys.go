@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
 const (
@@ -110,40 +112,13 @@ func readKeyPair(dir string) (*rsa.PrivateKey, *x509.Certificate, error) {
 }
 
 func writeKeyPair(dir string, key *rsa.PrivateKey, cert *x509.Certificate) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.PrivateDir(dir); err != nil {
 		return err
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
-	if err := writeFileAtomic(filepath.Join(dir, keyFile), keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, keyFile), keyPEM, atomicfile.Options{Perm: 0o600}); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, certFile), certPEM, 0o644)
-}
-
-// writeFileAtomic writes data to a temporary file with mode perm, syncs it
-// and renames it over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(filepath.Join(dir, certFile), certPEM, atomicfile.Options{Perm: 0o644})
 }

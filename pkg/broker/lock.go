@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
 // lockPoll is how often Lock retries a lock held by someone else.
@@ -26,7 +27,7 @@ func Lock(ctx context.Context, dir, profile string) (unlock func(), err error) {
 	if dir == "" {
 		return nil, errors.New("lock profile: no lock directory")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
 	}
 	fl := flock.New(filepath.Join(dir, profile+".lock"), flock.SetPermissions(0o600))

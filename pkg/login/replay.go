@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
 // FileReplayCache is a ReplayCache shared by every ptsaml process of a user:
@@ -34,7 +36,7 @@ func (c *FileReplayCache) Seen(ctx context.Context, id string, until time.Time) 
 	if id == "" {
 		return false, errors.New("replay cache: empty assertion id")
 	}
-	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
+	if err := atomicfile.PrivateDir(filepath.Dir(c.Path)); err != nil {
 		return false, fmt.Errorf("replay cache: %w", err)
 	}
 	lock := flock.New(c.Path + ".lock")
@@ -76,27 +78,7 @@ func writeAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".replay-*")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if err := tmp.Chmod(0o600); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, b, atomicfile.Options{})
 }
 
 // MemoryReplayCache is a ReplayCache for one process (tests, CI).

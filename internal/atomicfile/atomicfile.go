@@ -1,0 +1,122 @@
+// Package atomicfile writes ptsaml's files the one safe way: private (0600 in
+// a 0700 directory) and atomic (a synced temporary file renamed over the old
+// one), so a crash or a full disk leaves the old content or the new one,
+// never a mix, and no other user can read them.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// Options adjust Write. The zero value writes a 0600 file.
+type Options struct {
+	// Perm is the file mode; default 0600.
+	Perm os.FileMode
+	// ModTime, when set, becomes the file's modification time.
+	ModTime time.Time
+	// WriteData and Rename replace the file write and the final rename;
+	// tests set them to inject failures.
+	WriteData func(f *os.File, data []byte) error
+	Rename    func(oldpath, newpath string) error
+}
+
+// Write replaces path with data atomically. The directory is created 0700
+// when missing. On any error the old file is untouched and no temporary
+// file is left behind.
+func Write(path string, data []byte, o Options) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create temp file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	perm := o.Perm
+	if perm == 0 {
+		perm = 0o600
+	}
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("chmod temp file: %w", err)
+	}
+	write := o.WriteData
+	if write == nil {
+		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
+	}
+	if err := write(f, data); err != nil {
+		return fmt.Errorf("write temp file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync temp file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close temp file: %w", err)
+	}
+	if !o.ModTime.IsZero() {
+		if err := os.Chtimes(tmp, o.ModTime, o.ModTime); err != nil {
+			return fmt.Errorf("set modification time: %w", err)
+		}
+	}
+	rename := o.Rename
+	if rename == nil {
+		rename = os.Rename
+	}
+	if err := rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	return SyncDir(dir)
+}
+
+// PrivateDir creates dir (and missing parents) 0700, or tightens an existing
+// dir that group or others can reach to 0700.
+func PrivateDir(dir string) error {
+	if dir == "" {
+		return errors.New("no directory configured")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("check directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("directory %s is open to other users (mode %04o) and could not be restricted: %w; run `chmod 700 %s`",
+			dir, fi.Mode().Perm(), err, dir)
+	}
+	return nil
+}
+
+// SyncDir makes a rename or removal in dir durable (a no-op on Windows).
+func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	return nil
+}
