@@ -3,26 +3,45 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/ptsaml/ptsaml/internal/testing/chromelogin"
 )
 
-// inputValue matches <input ... name="NAME" ... value="VALUE"> as SimpleSAMLphp writes it.
+// inputValue returns the value of the first <input> named name on page, or
+// "" when there is none. SimpleSAMLphp carries AuthState and SAMLResponse so.
 func inputValue(page, name string) string {
-	re := regexp.MustCompile(`<input[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*value="([^"]*)"`)
-	m := re.FindStringSubmatch(page)
-	if m == nil {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
 		return ""
 	}
-	return html.UnescapeString(m[1])
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode || n.DataAtom != atom.Input {
+			continue
+		}
+		var isNamed bool
+		var value string
+		for _, a := range n.Attr {
+			switch a.Key {
+			case "name":
+				isNamed = a.Val == name
+			case "value":
+				value = a.Val
+			}
+		}
+		if isNamed {
+			return value
+		}
+	}
+	return ""
 }
 
 // simpleSAMLLogin signs in at SimpleSAMLphp over plain HTTP (no browser), as

@@ -32,6 +32,7 @@ type env struct {
 	mu      sync.Mutex
 	browser *browser
 	custom  login.Opener
+	signals chan os.Signal // delivered to the CLI as SIGINT/SIGTERM/SIGHUP would be
 }
 
 func newEnv(t *testing.T, o sandbox.Options) *env {
@@ -93,6 +94,7 @@ func (e *env) runWith(streams cli.Streams, args ...string) result {
 	f := cli.NewFactory(streams)
 	f.Clock = e.clock
 	f.Getenv = func(k string) string { return e.vars[k] }
+	f.Signals = e.signals
 	if o := e.opener(); o != nil {
 		f.Opener = o
 	}

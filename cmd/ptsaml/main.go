@@ -12,8 +12,11 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	code := cli.Main(ctx, os.Args[1:], cli.SystemStreams())
-	stop()
+	// Signals go to the CLI rather than straight to a context: most commands
+	// stop on the first one, but `run` and `exec` hand them to the job.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := cli.Main(context.Background(), os.Args[1:], cli.SystemStreams(), sigs)
+	signal.Stop(sigs)
 	os.Exit(code)
 }

@@ -22,6 +22,12 @@ const (
 // started here (no terminal and no browser command).
 var ErrLoginRequired = errors.New("login required")
 
+// jobExit carries a job's own exit code through the command layer; the job
+// has said what it had to say, so nothing more is printed.
+type jobExit struct{ code int }
+
+func (e *jobExit) Error() string { return fmt.Sprintf("job exited with code %d", e.code) }
+
 // hintError carries one line telling the user what to do next.
 type hintError struct {
 	err  error
@@ -39,6 +45,10 @@ func withHint(err error, format string, args ...any) error {
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
+	}
+	var je *jobExit
+	if errors.As(err, &je) {
+		return je.code
 	}
 	code := ExitError
 	switch {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/ptsaml/ptsaml/internal/atomicfile"
@@ -22,6 +23,8 @@ type Factory struct {
 	Streams Streams
 	Clock   clock.Clock
 	Getenv  func(string) string
+	// Environ is the environment a job starts from.
+	Environ func() []string
 	HTTP    *http.Client
 	Log     *slog.Logger
 	// Opener, when set, plays the browser instead of the system browser or
@@ -29,9 +32,13 @@ type Factory struct {
 	Opener login.Opener
 	// Executable is ptsaml's own path, written into the sandbox profile.
 	Executable string
+	// Signals delivers SIGINT, SIGTERM and SIGHUP (nil in most tests).
+	Signals <-chan os.Signal
 
-	global globalOptions
-	stores map[string]credstore.Store
+	global     globalOptions
+	stores     map[string]credstore.Store
+	jobSignals chan os.Signal
+	jobClaimed atomic.Bool
 }
 
 // NewFactory returns a factory for the real process.
@@ -41,6 +48,7 @@ func NewFactory(streams Streams) *Factory {
 		Streams:    streams,
 		Clock:      clock.Real{},
 		Getenv:     os.Getenv,
+		Environ:    os.Environ,
 		HTTP:       &http.Client{Timeout: 30 * time.Second},
 		Log:        slog.New(slog.DiscardHandler),
 		Executable: exe,

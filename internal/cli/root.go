@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,13 +23,22 @@ type globalOptions struct {
 	output     string
 }
 
-// Main runs ptsaml with args and returns the process exit code.
-func Main(ctx context.Context, args []string, streams Streams) int {
-	return NewFactory(streams).Run(ctx, args)
+// Main runs ptsaml with args and returns the process exit code. The first
+// signal from sigs cancels the command; `run` and `exec` pass them to the job.
+func Main(ctx context.Context, args []string, streams Streams, sigs <-chan os.Signal) int {
+	f := NewFactory(streams)
+	f.Signals = sigs
+	return f.Run(ctx, args)
 }
 
 // Run executes one command line with this factory's dependencies.
 func (f *Factory) Run(ctx context.Context, args []string) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f.jobSignals = make(chan os.Signal, 8)
+	if f.Signals != nil {
+		go f.relaySignals(ctx, cancel)
+	}
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(f.Streams.In)

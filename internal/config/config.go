@@ -69,6 +69,8 @@ type Profile struct {
 	BrowserCommand string `yaml:"browser_command,omitempty"`
 	// LoginTimeout limits a whole login, default 5m.
 	LoginTimeout Duration `yaml:"login_timeout,omitempty"`
+	// Python is the interpreter `ptsaml run` starts, default python3.
+	Python string `yaml:"python,omitempty"`
 }
 
 // DefaultPath returns $PTSAML_CONFIG when set, else

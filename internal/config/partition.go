@@ -19,6 +19,7 @@ const (
 	DefaultDuration     = time.Hour
 	DefaultStore        = "keyring"
 	DefaultLoginTimeout = 5 * time.Minute
+	DefaultPython       = "python3"
 )
 
 // Recipient keywords in Profile.Recipients.
@@ -78,6 +79,9 @@ func (p *Profile) ApplyDefaults() {
 	}
 	if p.LoginTimeout.Duration == 0 {
 		p.LoginTimeout.Duration = DefaultLoginTimeout
+	}
+	if p.Python == "" {
+		p.Python = DefaultPython
 	}
 }
 

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -62,11 +60,6 @@ func SignIn(ctx context.Context, loginURL, user, password string) error {
 // browser fetches pages and refuses any answer that is not 2xx.
 type browser struct{ client *http.Client }
 
-type htmlPage struct {
-	url  *url.URL
-	body string
-}
-
 func (b browser) do(ctx context.Context, method, target string, form url.Values) (*htmlPage, error) {
 	var body io.Reader
 	if form != nil {
@@ -84,11 +77,10 @@ func (b browser) do(ctx context.Context, method, target string, form url.Values)
 		return nil, err
 	}
 	defer resp.Body.Close()
-	buf, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	page, err := parsePage(resp.Request.URL, io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", resp.Request.URL.Redacted(), err)
 	}
-	page := &htmlPage{url: resp.Request.URL, body: string(buf)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("%s answered HTTP %d: %s", hostPath(resp.Request.URL), resp.StatusCode, page.text())
 	}
@@ -97,64 +89,3 @@ func (b browser) do(ctx context.Context, method, target string, form url.Values)
 
 // hostPath names a URL without its query (which may carry a SAML message).
 func hostPath(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
-
-type htmlForm struct {
-	action      string
-	fields      url.Values
-	hasPassword bool
-}
-
-var (
-	formRe  = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
-	inputRe = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
-	attrRe  = regexp.MustCompile(`(?is)([a-zA-Z_:-]+)\s*=\s*"([^"]*)"`)
-	tagRe   = regexp.MustCompile(`(?is)<head.*?</head>|<script.*?</script>|<p class="banner".*?</p>|<[^>]*>`)
-	errorRe = regexp.MustCompile(`(?is)<p class="error"[^>]*>(.*?)</p>`)
-)
-
-func attrs(s string) map[string]string {
-	out := map[string]string{}
-	for _, m := range attrRe.FindAllStringSubmatch(s, -1) {
-		out[strings.ToLower(m[1])] = html.UnescapeString(m[2])
-	}
-	return out
-}
-
-// form returns the first form on the page that match accepts, with its
-// action resolved against the page URL and its named inputs as fields.
-func (p *htmlPage) form(match func(htmlForm) bool) (htmlForm, bool) {
-	for _, m := range formRe.FindAllStringSubmatch(p.body, -1) {
-		f := htmlForm{fields: url.Values{}}
-		action, err := p.url.Parse(attrs(m[1])["action"])
-		if err != nil {
-			continue
-		}
-		f.action = action.String()
-		for _, in := range inputRe.FindAllStringSubmatch(m[2], -1) {
-			a := attrs(in[1])
-			if strings.EqualFold(a["type"], "password") {
-				f.hasPassword = true
-			}
-			if a["name"] != "" && !strings.EqualFold(a["type"], "submit") {
-				f.fields.Set(a["name"], a["value"])
-			}
-		}
-		if match(f) {
-			return f, true
-		}
-	}
-	return htmlForm{}, false
-}
-
-// text returns the start of the page's visible text, for error messages.
-func (p *htmlPage) text() string {
-	body := p.body
-	if m := errorRe.FindStringSubmatch(body); m != nil { // the sandbox's own error line
-		body = m[1]
-	}
-	t := strings.Join(strings.Fields(html.UnescapeString(tagRe.ReplaceAllString(body, " "))), " ")
-	if len(t) > 300 {
-		t = t[:300] + "..."
-	}
-	return t
-}
