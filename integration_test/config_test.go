@@ -77,3 +77,45 @@ func TestKeyringUnavailableSaysHowToChooseFile(t *testing.T) {
 		t.Fatal("credentials directory created: a silent fallback to files")
 	}
 }
+
+func TestEnvironmentBindsOnlyChosenFlags(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	path := e.vars["XDG_CONFIG_HOME"] + "/ptsaml/config.yaml"
+	// configure keeps environment values out of the config file.
+	e.vars["PTSAML_STORE"] = "memory"
+	e.vars["PTSAML_DURATION"] = "7200"
+	if r := e.run("configure", "--profile", "sandbox", "--region", "eu-west-1"); r.code != 0 {
+		t.Fatalf("configure: exit %d\n%s", r.code, r.stderr)
+	}
+	if cfg := readFile(t, path); strings.Contains(cfg, "memory") || strings.Contains(cfg, "2h") {
+		t.Fatalf("configure wrote environment values into the config:\n%s", cfg)
+	}
+	// Commands do take them; bare seconds are a duration, as in the config file.
+	r := e.run("login")
+	if r.code != 0 {
+		t.Fatalf("login with PTSAML_DURATION=7200: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "memory store") || !strings.Contains(r.stderr, "(in 1h59m") {
+		t.Fatalf("PTSAML_STORE / PTSAML_DURATION were not used:\n%s", r.stderr)
+	}
+
+	// A switch that acts on every profile is not taken from the environment.
+	delete(e.vars, "PTSAML_STORE")
+	delete(e.vars, "PTSAML_DURATION")
+	e.writeProfile("second", "file")
+	for _, p := range []string{"sandbox", "second"} {
+		if r := e.run("login", "--profile", p); r.code != 0 {
+			t.Fatalf("login %s: exit %d\n%s", p, r.code, r.stderr)
+		}
+	}
+	e.vars["PTSAML_ALL"] = "true"
+	if r := e.run("logout", "--profile", "sandbox"); r.code != 0 {
+		t.Fatalf("logout: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := e.run("status", "--profile", "second"); r.code != 0 {
+		t.Fatalf("PTSAML_ALL logged out another profile: status exit %d\n%s", r.code, r.stdout)
+	}
+	if r := e.run("status", "--profile", "sandbox"); r.code != 4 {
+		t.Fatalf("logout --profile sandbox left it logged in: status exit %d", r.code)
+	}
+}

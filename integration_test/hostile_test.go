@@ -187,10 +187,14 @@ type scriptedBrowser struct {
 }
 
 func (s *scriptedBrowser) Open(ctx context.Context, loginURL string) error {
+	idpURL, err := samltest.ResolveStart(loginURL)
+	if err != nil {
+		return err
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.run(context.WithoutCancel(ctx), loginURL)
+		s.run(context.WithoutCancel(ctx), idpURL)
 	}()
 	return nil
 }

@@ -13,9 +13,6 @@ import (
 	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
-// minUsable is the least lifetime worth handing to an SDK.
-const minUsable = time.Minute
-
 func newCmdCredentialProcess(f *Factory) *cobra.Command {
 	var o signInOptions
 	cmd := &cobra.Command{
@@ -60,52 +57,37 @@ func (f *Factory) credentialProcess(ctx context.Context, p *config.Profile, o si
 	if err != nil {
 		return nil, err
 	}
-	now := f.Clock.Now()
-	sess, err := cache.Load(ctx, p.Name)
-	if err != nil && !errors.Is(err, broker.ErrNoSession) {
-		return nil, err
-	}
-	if sess != nil && fresh(sess, now) {
-		return sess, nil
-	}
-	if !f.canSignIn(p, o) {
-		if sess != nil && sess.Expiration.Sub(now) > minUsable {
-			fmt.Fprintf(f.Streams.Err, "warning: credentials of profile %s expire in %s; run `ptsaml login --profile %s`\n",
-				p.Name, sess.Expiration.Sub(now).Truncate(time.Second), p.Name)
-			return sess, nil
-		}
+	sess, err := cache.Ensure(ctx, f.ensureOptions(p, o, nil))
+	if errors.Is(err, broker.ErrLoginRequired) {
 		// One line: the SDK that called us shows stderr as it is.
-		return nil, fmt.Errorf("%w: no valid credentials cached for profile %s; run `ptsaml login --profile %s`",
-			ErrLoginRequired, p.Name, p.Name)
+		return nil, fmt.Errorf("%w; run `ptsaml login --profile %s`", err, p.Name)
 	}
-	state, err := f.StateDir()
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := broker.Lock(ctx, filepath.Join(state, "locks"), p.Name)
-	if err != nil {
-		return nil, err
+	if now := f.Clock.Now(); !sess.Fresh(now) {
+		fmt.Fprintf(f.Streams.Err, "warning: credentials of profile %s expire in %s; run `ptsaml login --profile %s`\n",
+			p.Name, sess.Remaining(now).Truncate(time.Second), p.Name)
 	}
-	defer unlock()
-	// Another caller may have signed in while this one waited for the lock.
-	if sess, err := cache.Load(ctx, p.Name); err == nil && fresh(sess, f.Clock.Now()) {
-		return sess, nil
+	return sess, nil
+}
+
+// ensureOptions describe how a command may renew the profile's session:
+// sign in when a login can start here, and accept only sessions that accept
+// allows (nil: any).
+func (f *Factory) ensureOptions(p *config.Profile, o signInOptions, accept func(*broker.Session) bool) broker.EnsureOptions {
+	eo := broker.EnsureOptions{Profile: p.Name, Accept: accept}
+	if state, err := f.StateDir(); err == nil {
+		eo.LockDir = filepath.Join(state, "locks")
 	}
-	return f.signIn(ctx, p, o)
+	if f.canSignIn(p, o) {
+		eo.SignIn = func(ctx context.Context) (*broker.Session, error) { return f.signIn(ctx, p, o) }
+	}
+	return eo
 }
 
 // canSignIn reports whether a login may start without asking anyone to type:
 // a terminal, or an explicit browser command.
 func (f *Factory) canSignIn(p *config.Profile, o signInOptions) bool {
 	return f.Streams.IsTerminal || f.Opener != nil || o.browserCommand != "" || p.BrowserCommand != ""
-}
-
-// fresh reports whether s has comfortably more life left than SDKs refresh
-// ahead of expiry: 15 minutes, or half the lifetime of short sessions.
-func fresh(s *broker.Session, now time.Time) bool {
-	margin := 15 * time.Minute
-	if life := s.Expiration.Sub(s.IssuedAt); life > 0 && life/2 < margin {
-		margin = life / 2
-	}
-	return s.Expiration.Sub(now) > margin
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -37,7 +38,10 @@ The variables do not refresh themselves; prefer credential_process or
 				return withHint(fmt.Errorf("--shell %q is not supported", shell), "use --shell sh, fish or powershell")
 			}
 			sess, err := f.cachedSession(cmd, p, storeKind)
-			if err != nil || !sess.Expiration.After(f.Clock.Now()) {
+			if err != nil && !errors.Is(err, broker.ErrNoSession) {
+				return err
+			}
+			if !sess.Valid(f.Clock.Now()) {
 				return withHint(fmt.Errorf("%w: no valid credentials cached for profile %s", ErrLoginRequired, p.Name),
 					"run `ptsaml login --profile %s`", p.Name)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ptsaml/ptsaml/pkg/broker"
 	"github.com/ptsaml/ptsaml/pkg/login"
 )
 
@@ -20,7 +21,7 @@ const (
 
 // ErrLoginRequired means no usable credentials are cached and no login may be
 // started here (no terminal and no browser command).
-var ErrLoginRequired = errors.New("login required")
+var ErrLoginRequired = broker.ErrLoginRequired
 
 // jobExit carries a job's own exit code through the command layer; the job
 // has said what it had to say, so nothing more is printed.

@@ -34,6 +34,9 @@ type Factory struct {
 	Executable string
 	// Signals delivers SIGINT, SIGTERM and SIGHUP (nil in most tests).
 	Signals <-chan os.Signal
+	// Abort ends the process with code when a second signal arrives while
+	// a cancelled command is still stopping; nil ignores it.
+	Abort func(code int)
 
 	global     globalOptions
 	stores     map[string]credstore.Store

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 )
@@ -16,17 +15,13 @@ func newCmdLogout(f *Factory) *cobra.Command {
 		Short: "Remove cached credentials (of one profile, or --all)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, _, err := f.Config()
+			if err != nil {
+				return err
+			}
 			names := []string{f.global.profile}
 			if all {
-				file, _, err := f.Config()
-				if err != nil {
-					return err
-				}
-				names = names[:0]
-				for name := range file.Profiles {
-					names = append(names, name)
-				}
-				sort.Strings(names)
+				names = file.Names()
 			}
 			aud, err := f.Audit()
 			if err != nil {
@@ -35,8 +30,9 @@ func newCmdLogout(f *Factory) *cobra.Command {
 			defer aud.Close()
 			var errs []error
 			for _, name := range names {
-				f.global.profile = name
-				p, err := f.Profile()
+				// No Validate: a profile whose settings broke must still be
+				// able to drop its credentials.
+				p, err := file.Profile(name)
 				if err != nil {
 					errs = append(errs, err)
 					continue

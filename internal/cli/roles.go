@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
 func newCmdRoles(f *Factory) *cobra.Command {
@@ -18,8 +21,11 @@ func newCmdRoles(f *Factory) *cobra.Command {
 				return err
 			}
 			sess, err := f.cachedSession(cmd, p, storeKind)
-			if err != nil {
+			if errors.Is(err, broker.ErrNoSession) {
 				return withHint(fmt.Errorf("%w: %w", ErrLoginRequired, err), "run `ptsaml login --profile %s` first", p.Name)
+			}
+			if err != nil {
+				return err
 			}
 			type role struct {
 				RoleARN      string `json:"role_arn"`

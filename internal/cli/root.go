@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/ptsaml/ptsaml/internal/config"
 )
 
 // globalOptions are the flags every command accepts.
@@ -28,6 +30,7 @@ type globalOptions struct {
 func Main(ctx context.Context, args []string, streams Streams, sigs <-chan os.Signal) int {
 	f := NewFactory(streams)
 	f.Signals = sigs
+	f.Abort = os.Exit
 	return f.Run(ctx, args)
 }
 
@@ -37,7 +40,9 @@ func (f *Factory) Run(ctx context.Context, args []string) int {
 	defer cancel()
 	f.jobSignals = make(chan os.Signal, 8)
 	if f.Signals != nil {
-		go f.relaySignals(ctx, cancel)
+		done := make(chan struct{})
+		defer close(done)
+		go f.relaySignals(done, cancel)
 	}
 	root := newRootCmd(f)
 	root.SetArgs(args)
@@ -65,7 +70,7 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := bindEnv(cmd.Flags(), f.Getenv); err != nil {
+			if err := bindEnv(cmd, f.Getenv); err != nil {
 				return err
 			}
 			if g.output != "text" && g.output != "json" {
@@ -88,18 +93,37 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 		newCmdEnv(f),
 		newCmdRoles(f),
 		newCmdConfigure(f),
+		newCmdRun(f),
+		newCmdExec(f),
 		newCmdSandbox(f),
 		newCmdVersion(f),
 	)
 	return root
 }
 
-// bindEnv gives every flag the user did not set its PTSAML_<FLAG> environment
-// value, so the precedence is flag > environment > config file > default.
-func bindEnv(flags *pflag.FlagSet, getenv func(string) string) error {
+// envFlags are the flags that PTSAML_<FLAG> environment variables may set.
+// Switches that change what a command does to many profiles (logout --all),
+// test-only switches (sandbox --short-credentials) and configure's own
+// values are deliberately not among them.
+var envFlags = map[string]bool{
+	"profile": true, "config": true, "verbose": true, "output": true,
+	"store": true, "role": true, "project": true, "browser-command": true, "no-browser": true,
+	"duration": true, "timeout": true, "python": true, "notify-command": true, "warn-before": true,
+}
+
+// bindEnv gives the flags in envFlags that the user did not set their
+// PTSAML_<FLAG> environment value, so the precedence is flag > environment >
+// config file > default. The flags stay "unchanged", so configure never
+// writes an environment value into the config file.
+func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
 	var errs []error
-	flags.VisitAll(func(fl *pflag.Flag) {
-		if fl.Changed || fl.Name == "help" {
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || !envFlags[fl.Name] {
+			return
+		}
+		// configure writes what it is given: only typed values, except for
+		// the global choice of config file and profile.
+		if cmd.Name() == "configure" && cmd.Flags().Lookup(fl.Name) != cmd.InheritedFlags().Lookup(fl.Name) {
 			return
 		}
 		name := EnvName(fl.Name)
@@ -107,11 +131,17 @@ func bindEnv(flags *pflag.FlagSet, getenv func(string) string) error {
 		if v == "" {
 			return
 		}
+		if fl.Value.Type() == "duration" {
+			d, err := config.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("environment %s=%q: %w", name, v, err))
+				return
+			}
+			v = d.String()
+		}
 		if err := fl.Value.Set(v); err != nil {
 			errs = append(errs, fmt.Errorf("environment %s=%q: %w", name, v, err))
-			return
 		}
-		fl.Changed = true
 	})
 	return errors.Join(errs...)
 }

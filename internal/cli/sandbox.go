@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,7 +63,7 @@ func (f *Factory) runSandbox(cmd *cobra.Command, o sandboxOptions) error {
 		Clock:         f.Clock,
 		CredentialTTL: o.shortCreds,
 		Log:           logger,
-		StateDir:      state + "/sandbox",
+		StateDir:      filepath.Join(state, "sandbox"),
 	})
 	if err != nil {
 		return withHint(fmt.Errorf("start sandbox: %w", err), "another sandbox may be running; choose another --addr")
@@ -91,10 +92,11 @@ func (f *Factory) runSandbox(cmd *cobra.Command, o sandboxOptions) error {
 	fmt.Fprintf(f.Streams.Err, `ptsaml sandbox — A TEST SANDBOX, NOT FOR PRODUCTION
   IdP metadata: %s
   STS endpoint: %s
+  S3 endpoint:  %s (bucket ptsaml-data; for jobs: AWS_ENDPOINT_URL_S3=%s)
   statistics:   %s/stats
 Now run:  ptsaml login --profile %s
 Stop with Ctrl-C.
-`, srv.MetadataURL(), srv.STSEndpoint(), srv.URL(), name)
+`, srv.MetadataURL(), srv.STSEndpoint(), srv.S3Endpoint(), srv.S3Endpoint(), srv.URL(), name)
 	<-ctx.Done()
 	fmt.Fprintf(f.Streams.Err, "sandbox stopped after serving %d STS calls\n", srv.STSCalls())
 	return nil

@@ -6,22 +6,28 @@ import (
 )
 
 // relaySignals cancels the running command on the first signal, unless a
-// job command has claimed the signals: then each one goes to the job.
-func (f *Factory) relaySignals(ctx context.Context, cancel context.CancelFunc) {
+// job command has claimed the signals: then each one goes to the job. A
+// second signal to a command that is still winding down (a keyring call, a
+// lock) ends the process at once through Abort.
+func (f *Factory) relaySignals(done <-chan struct{}, cancel context.CancelFunc) {
+	cancelled := false
 	for {
 		select {
-		case <-ctx.Done():
+		case <-done:
 			return
 		case s := <-f.Signals:
-			if f.jobClaimed.Load() {
+			switch {
+			case f.jobClaimed.Load():
 				select {
 				case f.jobSignals <- s:
 				default: // the job is already being told
 				}
-				continue
+			case !cancelled:
+				cancelled = true
+				cancel()
+			case f.Abort != nil:
+				f.Abort(ExitCancelled)
 			}
-			cancel()
-			return
 		}
 	}
 }

@@ -110,7 +110,13 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 		Login: res, Role: role, Duration: o.duration, Profile: p.Name,
 	}, broker.Deps{Clock: f.Clock, Audit: aud, Status: f.Streams.Err, Log: f.Log})
 	if err != nil {
-		return nil, fmt.Errorf("assume role %s: %w", role.RoleARN, broker.Explain(err))
+		// Exchange names the role in its own errors; advice says what to do.
+		err = broker.Explain(err)
+		var adv *broker.AdviceError
+		if errors.As(err, &adv) {
+			err = fmt.Errorf("assume role %s: %w", role.RoleARN, err)
+		}
+		return nil, err
 	}
 	sess.Store = store.Name()
 	if err := cache.Save(ctx, sess); err != nil {

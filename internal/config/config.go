@@ -8,18 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
 
 // EnvConfig names the environment variable that overrides the config path.
 const EnvConfig = "PTSAML_CONFIG"
-
-// EnvProfile names the environment variable that selects a profile. The CLI
-// reads it; File.Profile does not.
-const EnvProfile = "PTSAML_PROFILE"
 
 // FallbackProfile is the profile used when neither a name nor
 // File.DefaultProfile is given.
@@ -71,19 +65,6 @@ type Profile struct {
 	LoginTimeout Duration `yaml:"login_timeout,omitempty"`
 	// Python is the interpreter `ptsaml run` starts, default python3.
 	Python string `yaml:"python,omitempty"`
-}
-
-// DefaultPath returns $PTSAML_CONFIG when set, else
-// os.UserConfigDir()/ptsaml/config.yaml.
-func DefaultPath() (string, error) {
-	if p := os.Getenv(EnvConfig); p != "" {
-		return p, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find config dir: %w; set %s to a config file path", err, EnvConfig)
-	}
-	return filepath.Join(dir, "ptsaml", "config.yaml"), nil
 }
 
 // Names returns the profile names, sorted.

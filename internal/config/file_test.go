@@ -3,7 +3,6 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -146,20 +145,5 @@ func TestSaveRoundTrip(t *testing.T) {
 	}
 	if g.Profiles["ci"].LoginTimeout.Duration != 0 {
 		t.Errorf("unset login_timeout came back as %v", g.Profiles["ci"].LoginTimeout)
-	}
-}
-
-func TestDefaultPath(t *testing.T) {
-	t.Setenv(EnvConfig, "/tmp/x/ptsaml.yaml")
-	if p, err := DefaultPath(); err != nil || p != "/tmp/x/ptsaml.yaml" {
-		t.Errorf("DefaultPath with %s = %q, %v", EnvConfig, p, err)
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("os.UserConfigDir reads XDG_CONFIG_HOME on Linux only")
-	}
-	t.Setenv(EnvConfig, "")
-	t.Setenv("XDG_CONFIG_HOME", "/home/u/.cfg")
-	if p, err := DefaultPath(); err != nil || p != "/home/u/.cfg/ptsaml/config.yaml" {
-		t.Errorf("DefaultPath = %q, %v; want /home/u/.cfg/ptsaml/config.yaml", p, err)
 	}
 }

@@ -84,20 +84,19 @@ func (p *Profile) checkACS(ps *problems) {
 		ps.addf(key, "%q is not an absolute URL; use a loopback URL such as http://127.0.0.1:18181/saml/acs", p.ACSURL)
 		return
 	}
-	host, port, path := u.Hostname(), u.Port(), u.EscapedPath()
-	if host != "127.0.0.1" && host != "localhost" {
-		host = "127.0.0.1"
-	}
+	port, path := u.Port(), u.EscapedPath()
 	if path == "" || path == "/" {
 		path = "/saml/acs"
 	}
-	example := "http://" + host + ":18181" + path
+	example := "http://127.0.0.1:18181" + path
 	n, perr := strconv.Atoi(port)
 	switch {
 	case u.Scheme != "http":
 		ps.addf(key, "%q must use http (the ACS is a plain http listener on loopback); use e.g. %s", p.ACSURL, example)
-	case u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost":
-		ps.addf(key, "host %q is not 127.0.0.1 or localhost; the ACS listens on loopback only, e.g. %s", u.Hostname(), example)
+	case u.Hostname() != "127.0.0.1":
+		// Not even localhost: it may resolve to ::1 or elsewhere, and the
+		// IdP must post to exactly the address ptsaml listens on.
+		ps.addf(key, "host %q is not 127.0.0.1; the ACS listens on 127.0.0.1 only, e.g. %s", u.Hostname(), example)
 	case port == "":
 		ps.addf(key, "port missing in %q; set a fixed port the IdP knows, e.g. %s", p.ACSURL, example)
 	case perr != nil || n < 1 || n > 65535:
@@ -129,8 +128,15 @@ func (p *Profile) checkAWS(ps *problems) {
 	case regionOK && p.Partition != want:
 		ps.addf("partition", "%q does not match region %q (partition %s); fix the region or leave partition out", p.Partition, p.Region, want)
 	}
-	if p.STSEndpoint != "" && !isAbsHTTP(p.STSEndpoint) {
-		ps.addf("sts_endpoint", "%q is not an absolute http(s) URL; use e.g. https://sts.%s.amazonaws.com", p.STSEndpoint, DefaultRegion)
+	if p.STSEndpoint != "" {
+		u, err := url.Parse(p.STSEndpoint)
+		switch {
+		case !isAbsHTTP(p.STSEndpoint):
+			ps.addf("sts_endpoint", "%q is not an absolute http(s) URL; use e.g. https://sts.%s.amazonaws.com", p.STSEndpoint, DefaultRegion)
+		case err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()):
+			// The assertion and the new secret key would cross the network in clear.
+			ps.addf("sts_endpoint", "%q uses http; use https (http is allowed only for 127.0.0.1, ::1 and localhost)", p.STSEndpoint)
+		}
 	}
 }
 

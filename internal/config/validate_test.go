@@ -31,7 +31,7 @@ func TestValidate(t *testing.T) {
 		{"valid http loopback metadata", func(p *Profile) { p.IdPMetadataURL = "http://127.0.0.1:8080/md" }, nil},
 		{"valid http localhost metadata", func(p *Profile) { p.IdPMetadataURL = "http://localhost:8080/md" }, nil},
 		{"valid http ipv6 loopback metadata", func(p *Profile) { p.IdPMetadataURL = "http://[::1]:8080/md" }, nil},
-		{"valid localhost acs", func(p *Profile) { p.ACSURL = "http://localhost:8000/acs" }, nil},
+		{"localhost acs", func(p *Profile) { p.ACSURL = "http://localhost:8000/acs" }, []string{`acs_url: host "localhost" is not 127.0.0.1`}},
 		{"valid govcloud", func(p *Profile) {
 			p.Region = "us-gov-west-1"
 			p.RoleAliases["train"] = "arn:aws-us-gov:iam::123456789012:role/Train"
@@ -52,9 +52,9 @@ func TestValidate(t *testing.T) {
 		{"acs port missing", func(p *Profile) { p.ACSURL = "http://127.0.0.1/saml/acs" },
 			[]string{`acs_url: port missing in "http://127.0.0.1/saml/acs"; set a fixed port the IdP knows, e.g. http://127.0.0.1:18181/saml/acs`}},
 		{"acs port zero", func(p *Profile) { p.ACSURL = "http://127.0.0.1:0/saml/acs" }, []string{`acs_url: port "0"`}},
-		{"acs port too big", func(p *Profile) { p.ACSURL = "http://localhost:70000/acs" }, []string{`acs_url: port "70000"`}},
+		{"acs port too big", func(p *Profile) { p.ACSURL = "http://127.0.0.1:70000/acs" }, []string{`acs_url: port "70000"`}},
 		{"acs https", func(p *Profile) { p.ACSURL = "https://127.0.0.1:8443/acs" }, []string{`acs_url: "https://127.0.0.1:8443/acs" must use http`}},
-		{"acs remote host", func(p *Profile) { p.ACSURL = "http://example.com:80/acs" }, []string{`acs_url: host "example.com" is not 127.0.0.1 or localhost`}},
+		{"acs remote host", func(p *Profile) { p.ACSURL = "http://example.com:80/acs" }, []string{`acs_url: host "example.com" is not 127.0.0.1`}},
 		{"acs all interfaces", func(p *Profile) { p.ACSURL = "http://0.0.0.0:8080/acs" }, []string{`host "0.0.0.0"`}},
 		{"acs no path", func(p *Profile) { p.ACSURL = "http://127.0.0.1:8080" }, []string{`acs_url: path missing`}},
 		{"acs root path", func(p *Profile) { p.ACSURL = "http://127.0.0.1:8080/" }, []string{`acs_url: path missing`}},
@@ -73,6 +73,8 @@ func TestValidate(t *testing.T) {
 		{"partition mismatch", func(p *Profile) { p.Region, p.Partition = "cn-north-1", "aws" }, []string{`partition: "aws" does not match region "cn-north-1" (partition aws-cn)`}},
 		{"sts endpoint relative", func(p *Profile) { p.STSEndpoint = "sts.amazonaws.com" }, []string{`sts_endpoint: "sts.amazonaws.com" is not an absolute http(s) URL`}},
 		{"sts endpoint scheme", func(p *Profile) { p.STSEndpoint = "ftp://sts.amazonaws.com" }, []string{`sts_endpoint: "ftp://sts.amazonaws.com"`}},
+		{"sts endpoint plain http", func(p *Profile) { p.STSEndpoint = "http://sts.example.org" }, []string{`sts_endpoint: "http://sts.example.org" uses http`}},
+		{"sts endpoint http on loopback", func(p *Profile) { p.STSEndpoint = "http://127.0.0.1:18500" }, nil},
 		{"role ARN ok", func(p *Profile) { p.Role = "arn:aws:iam::123456789012:role/path/Other" }, nil},
 		{"role bad ARN", func(p *Profile) { p.Role = "arn:aws:iam::12345:role/X" }, []string{`role: "arn:aws:iam::12345:role/X" is not a role ARN`}},
 		{"role user ARN", func(p *Profile) { p.Role = "arn:aws:iam::123456789012:user/X" }, []string{`role: "arn:aws:iam::123456789012:user/X" is not a role ARN`}},

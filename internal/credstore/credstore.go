@@ -10,8 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -53,7 +51,7 @@ const (
 type Options struct {
 	// Service is the keyring service name; default "ptsaml".
 	Service string
-	// Dir is the file backend's directory; default DefaultFileDir().
+	// Dir is the file backend's directory (required for "file").
 	Dir string
 	// Timeout bounds each single keyring call; default 5s.
 	Timeout time.Duration
@@ -71,33 +69,15 @@ func New(kind string, o Options) (Store, error) {
 	case KindKeyring, "":
 		return NewKeyring(o.Service, o.Timeout), nil
 	case KindFile:
-		dir := o.Dir
-		if dir == "" {
-			d, err := DefaultFileDir()
-			if err != nil {
-				return nil, fmt.Errorf("file store: %w", err)
-			}
-			dir = d
+		if o.Dir == "" {
+			return nil, errors.New("file store: no directory given")
 		}
-		return NewFile(dir), nil
+		return NewFile(o.Dir), nil
 	case KindMemory:
 		return NewMemory(), nil
 	default:
 		return nil, fmt.Errorf("unknown credential store %q: valid stores are %s", kind, strings.Join(Kinds(), ", "))
 	}
-}
-
-// DefaultFileDir is where the file backend keeps its files when Options.Dir is empty:
-// $XDG_STATE_HOME/ptsaml/credentials, else ~/.local/state/ptsaml/credentials.
-func DefaultFileDir() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "ptsaml", "credentials"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find state directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "ptsaml", "credentials"), nil
 }
 
 func checkKey(key string) error {

@@ -116,14 +116,16 @@ func TestNew(t *testing.T) {
 }
 
 func TestNewDefaults(t *testing.T) {
-	state := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", state)
-	s, err := New("file", Options{})
+	if _, err := New("file", Options{}); err == nil {
+		t.Error("a file store without a directory was accepted")
+	}
+	dir := t.TempDir()
+	s, err := New("file", Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := state + "/ptsaml/credentials"; s.(*FileStore).Dir != want {
-		t.Errorf("file Dir = %q, want %q", s.(*FileStore).Dir, want)
+	if s.(*FileStore).Dir != dir {
+		t.Errorf("file Dir = %q, want %q", s.(*FileStore).Dir, dir)
 	}
 	k, _ := New("keyring", Options{})
 	if ks := k.(*KeyringStore); ks.service() != "ptsaml" || ks.chunkSize() != 2000 {

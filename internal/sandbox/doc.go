@@ -1,5 +1,6 @@
-// Package sandbox is ptsaml's built-in test bed: a SAML identity provider and
-// an AWS-like STS endpoint served together on loopback.
+// Package sandbox is ptsaml's built-in test bed: a SAML identity provider, an
+// AWS-like STS endpoint and an in-memory S3 (under /s3, path-style, SigV4
+// with the credentials its STS issued) served together on loopback.
 //
 // It lets a newcomer with no IdP and no AWS account watch the whole flow
 // (`ptsaml sandbox`), and it is what the in-process CLI tests log in against.

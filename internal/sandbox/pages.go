@@ -19,14 +19,15 @@ var pageTemplates = template.Must(template.New("layout").Parse(`
 {{define "bottom"}}</body></html>{{end}}
 
 {{define "index"}}{{template "top" "ptsaml sandbox"}}
-<p>This is ptsaml's built-in test bed: a SAML identity provider and an AWS-like STS on loopback.
+<p>This is ptsaml's built-in test bed: a SAML identity provider, an AWS-like STS and an in-memory S3 on loopback.
 It exists to show the login flow and to run tests. Do not use it for anything real.</p>
 <h2>Test users</h2><ul>{{range .Users}}<li><code>{{.Name}}</code> / password <code>{{.Password}}</code>:
 {{if .Roles}}{{range .Roles}} <code>{{.}}</code>{{end}}{{else}}no AWS role{{end}}</li>{{end}}</ul>
 <h2>Endpoints</h2><ul>
 <li>IdP metadata: <code>{{.MetadataURL}}</code></li>
 <li>STS (Query API): <code>{{.STSEndpoint}}</code></li>
-<li>Counters: <code>{{.StatsURL}}</code></li></ul>
+<li>S3 (path-style, SigV4 with credentials from this STS; bucket <code>{{.DataBucket}}</code>): <code>{{.S3Endpoint}}</code></li>
+<li>Counters: <code>{{.StatsURL}}</code>, S3 requests: <code>{{.S3RequestsURL}}</code></li></ul>
 <p>SAML provider ARN: <code>{{.ProviderARN}}</code></p>
 {{template "bottom"}}{{end}}
 

@@ -54,6 +54,7 @@ type Server struct {
 	url   string
 	idp   *saml.IdentityProvider
 	sts   *stsService
+	s3    *s3Service
 	key   *rsa.PrivateKey
 	cert  *x509.Certificate
 	http  *http.Server
@@ -91,6 +92,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s.key, s.cert = key, cert
 	s.idp = s.newIdentityProvider(key, cert)
 	s.sts = newSTS(s, cert)
+	if s.s3, err = newS3(s); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("start sandbox: s3: %w", err)
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -104,8 +109,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}()
 	context.AfterFunc(ctx, func() { _ = s.Close() })
 
-	s.log.Warn(Banner+": sandbox IdP and STS started", "url", s.url, "metadata", s.MetadataURL(),
-		"sts", s.STSEndpoint(), "users", "alice/alice bob/bob carol/carol", "provider", ProviderARN)
+	s.log.Warn(Banner+": sandbox IdP, STS and S3 started", "url", s.url, "metadata", s.MetadataURL(),
+		"sts", s.STSEndpoint(), "s3", s.S3Endpoint(), "bucket", DataBucket, "users", "alice/alice bob/bob carol/carol", "provider", ProviderARN)
 	if o.CredentialTTL > 0 {
 		s.log.Warn("SANDBOX TEST SWITCH: every issued credential expires after at most "+o.CredentialTTL.String(),
 			"credential_ttl", o.CredentialTTL)
@@ -125,6 +130,12 @@ func (s *Server) MetadataURL() string { return s.url + metadataPath }
 
 // STSEndpoint returns the STS endpoint for the SDK's BaseEndpoint.
 func (s *Server) STSEndpoint() string { return s.url + stsPath }
+
+// S3Endpoint returns the S3 endpoint, http://127.0.0.1:PORT/s3, for the
+// SDK's BaseEndpoint (aws-sdk-go-v2, with UsePathStyle) or endpoint_url
+// (boto3, path-style addressing). Requests must be SigV4-signed with
+// credentials the sandbox STS issued; bucket DataBucket exists at start.
+func (s *Server) S3Endpoint() string { return s.url + s3Prefix }
 
 // STSCalls returns how many AssumeRoleWithSAML calls were served (accepted
 // and rejected).
@@ -162,6 +173,10 @@ type stats struct {
 	STSAccepted         int64 `json:"sts_accepted"`
 	STSRejected         int64 `json:"sts_rejected"`
 	CallerIdentityCalls int64 `json:"caller_identity_calls"`
+	S3Requests          int64 `json:"s3_requests"`
+	S3OK                int64 `json:"s3_ok"`      // authenticated (whatever the store answered)
+	S3Expired           int64 `json:"s3_expired"` // refused: ExpiredToken
+	S3Denied            int64 `json:"s3_denied"`  // refused for any other reason
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
@@ -171,5 +186,9 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 		STSAccepted:         s.sts.assumeAccepted.Load(),
 		STSRejected:         s.sts.assumeRejected.Load(),
 		CallerIdentityCalls: s.sts.identityCalls.Load(),
+		S3Requests:          s.s3.requests.Load(),
+		S3OK:                s.s3.ok.Load(),
+		S3Expired:           s.s3.expired.Load(),
+		S3Denied:            s.s3.denied.Load(),
 	})
 }

@@ -46,7 +46,7 @@ func SignIn(ctx context.Context, loginURL, user, password string) error {
 	}
 	saml, ok := page.form(func(f htmlForm) bool { return f.fields.Has("SAMLResponse") })
 	if !ok {
-		return fmt.Errorf("sign in: the idp page at %s has no SAMLResponse form: %s", page.url, page.text())
+		return fmt.Errorf("sign in: the idp page at %s has no SAMLResponse form: %s", hostPath(page.url), page.text())
 	}
 	if u, err := url.Parse(saml.action); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("sign in: SAMLResponse form posts to %q, not an http(s) URL", saml.action)
@@ -79,7 +79,7 @@ func (b browser) do(ctx context.Context, method, target string, form url.Values)
 	defer resp.Body.Close()
 	page, err := parsePage(resp.Request.URL, io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", resp.Request.URL.Redacted(), err)
+		return nil, fmt.Errorf("read %s: %w", hostPath(resp.Request.URL), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("%s answered HTTP %d: %s", hostPath(resp.Request.URL), resp.StatusCode, page.text())

@@ -21,16 +21,10 @@ const lockPoll = 50 * time.Millisecond
 // callers make one login and one STS call between them. It waits until the
 // lock is free or ctx ends; unlock releases it and is safe to call twice.
 func Lock(ctx context.Context, dir, profile string) (unlock func(), err error) {
-	if profile == "" || profile == "." || profile == ".." || strings.ContainsAny(profile, `/\`) {
-		return nil, fmt.Errorf("lock profile %q: name is not usable as a file name", profile)
+	fl, err := lockFile(dir, profile)
+	if err != nil {
+		return nil, err
 	}
-	if dir == "" {
-		return nil, errors.New("lock profile: no lock directory")
-	}
-	if err := atomicfile.PrivateDir(dir); err != nil {
-		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
-	}
-	fl := flock.New(filepath.Join(dir, profile+".lock"), flock.SetPermissions(0o600))
 	ok, err := fl.TryLockContext(ctx, lockPoll)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -42,4 +36,34 @@ func Lock(ctx context.Context, dir, profile string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock profile %q: lock not acquired", profile)
 	}
 	return func() { _ = fl.Unlock() }, nil
+}
+
+// TryLock takes the lock of profile if nobody holds it; ok is false when
+// another process does.
+func TryLock(dir, profile string) (unlock func(), ok bool, err error) {
+	fl, err := lockFile(dir, profile)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err = fl.TryLock()
+	if err != nil {
+		return nil, false, fmt.Errorf("lock profile %q: %w", profile, err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	return func() { _ = fl.Unlock() }, true, nil
+}
+
+func lockFile(dir, profile string) (*flock.Flock, error) {
+	if profile == "" || profile == "." || profile == ".." || strings.ContainsAny(profile, `/\`) {
+		return nil, fmt.Errorf("lock profile %q: name is not usable as a file name", profile)
+	}
+	if dir == "" {
+		return nil, errors.New("lock profile: no lock directory")
+	}
+	if err := atomicfile.PrivateDir(dir); err != nil {
+		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+	}
+	return flock.New(filepath.Join(dir, profile+".lock"), flock.SetPermissions(0o600)), nil
 }

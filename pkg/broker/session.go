@@ -53,14 +53,43 @@ func (s *Session) Remaining(now time.Time) time.Duration {
 	return 0
 }
 
-// Fresh reports whether the session has credentials that stay valid for more
-// than margin after now. A caller that hands credentials to SDKs should use a
-// margin of at least 15 minutes, the SDKs' advisory refresh window.
-func (s *Session) Fresh(now time.Time, margin time.Duration) bool {
-	if s == nil || s.AccessKeyID == "" || s.SecretAccessKey == "" || s.SessionToken == "" {
-		return false
+// Renewal policy. SDKs refresh 15 minutes before expiry (advisory) and must
+// at 10 minutes (mandatory); short test sessions scale both down.
+const (
+	sdkAdvisory = 15 * time.Minute
+	minUsable   = time.Minute
+)
+
+// Fresh reports whether the session is complete and has more life left than
+// the SDKs' advisory refresh window: 15 minutes, or half the lifetime of
+// sessions shorter than 30 minutes. A fresh session is handed out without
+// trying to renew it.
+func (s *Session) Fresh(now time.Time) bool {
+	return s.complete() && s.Remaining(now) > s.scaled(sdkAdvisory, 2)
+}
+
+// Usable reports whether the session is complete and still worth handing to
+// an SDK: a minute left, or a quarter of the lifetime of sessions shorter
+// than four minutes.
+func (s *Session) Usable(now time.Time) bool {
+	return s.complete() && s.Remaining(now) > s.scaled(minUsable, 4)
+}
+
+// Valid reports whether the session is complete and not yet expired.
+func (s *Session) Valid(now time.Time) bool {
+	return s.complete() && s.Remaining(now) > 0
+}
+
+// scaled returns d, or the session's lifetime divided by div when smaller.
+func (s *Session) scaled(d time.Duration, div time.Duration) time.Duration {
+	if life := s.Expiration.Sub(s.IssuedAt); life > 0 && life/div < d {
+		return life / div
 	}
-	return s.Remaining(now) > margin
+	return d
+}
+
+func (s *Session) complete() bool {
+	return s != nil && s.AccessKeyID != "" && s.SecretAccessKey != "" && s.SessionToken != ""
 }
 
 // newSession builds the Session from STS's answer and the login's facts.

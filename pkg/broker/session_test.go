@@ -7,33 +7,48 @@ import (
 	"time"
 )
 
-func TestSessionFreshRemaining(t *testing.T) {
-	s := testSession() // expires at t0+1h
+func TestSessionRenewalPolicy(t *testing.T) {
+	hour := testSession() // issued at t0, expires at t0+1h
+	short := testSession()
+	short.Expiration = short.IssuedAt.Add(60 * time.Second)
 	tests := []struct {
-		now       time.Time
-		margin    time.Duration
-		fresh     bool
-		remaining time.Duration
+		name                 string
+		s                    *Session
+		now                  time.Time
+		fresh, usable, valid bool
+		remaining            time.Duration
 	}{
-		{t0, 15 * time.Minute, true, time.Hour},
-		{t0.Add(45 * time.Minute), 15 * time.Minute, false, 15 * time.Minute},
-		{t0.Add(44 * time.Minute), 15 * time.Minute, true, 16 * time.Minute},
-		{t0.Add(2 * time.Hour), 0, false, 0},
+		{"new hour", hour, t0, true, true, true, time.Hour},
+		{"hour at advisory window", hour, t0.Add(45 * time.Minute), false, true, true, 15 * time.Minute},
+		{"hour just before it", hour, t0.Add(44 * time.Minute), true, true, true, 16 * time.Minute},
+		{"hour with a minute left", hour, t0.Add(59 * time.Minute), false, false, true, time.Minute},
+		{"hour expired", hour, t0.Add(2 * time.Hour), false, false, false, 0},
+		{"60 s new", short, t0, true, true, true, 60 * time.Second},
+		{"60 s past half", short, t0.Add(31 * time.Second), false, true, true, 29 * time.Second},
+		{"60 s in last quarter", short, t0.Add(46 * time.Second), false, false, true, 14 * time.Second},
 	}
 	for _, tt := range tests {
-		if got := s.Fresh(tt.now, tt.margin); got != tt.fresh {
-			t.Errorf("Fresh(%v, %v) = %v, want %v", tt.now, tt.margin, got, tt.fresh)
-		}
-		if got := s.Remaining(tt.now); got != tt.remaining {
-			t.Errorf("Remaining(%v) = %v, want %v", tt.now, got, tt.remaining)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.Fresh(tt.now); got != tt.fresh {
+				t.Errorf("Fresh = %v, want %v", got, tt.fresh)
+			}
+			if got := tt.s.Usable(tt.now); got != tt.usable {
+				t.Errorf("Usable = %v, want %v", got, tt.usable)
+			}
+			if got := tt.s.Valid(tt.now); got != tt.valid {
+				t.Errorf("Valid = %v, want %v", got, tt.valid)
+			}
+			if got := tt.s.Remaining(tt.now); got != tt.remaining {
+				t.Errorf("Remaining = %v, want %v", got, tt.remaining)
+			}
+		})
 	}
-	if (&Session{Expiration: t0.Add(time.Hour)}).Fresh(t0, 0) {
-		t.Error("session without credentials is fresh")
+	if (&Session{Expiration: t0.Add(time.Hour)}).Valid(t0) {
+		t.Error("session without credentials is valid")
 	}
 	var nilSession *Session
-	if nilSession.Fresh(t0, 0) || nilSession.Remaining(t0) != 0 {
-		t.Error("nil session is fresh or has time left")
+	if nilSession.Valid(t0) || nilSession.Remaining(t0) != 0 {
+		t.Error("nil session is valid or has time left")
 	}
 }
 

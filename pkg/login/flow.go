@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/peeruid"
 )
 
 // Login runs one SP-initiated login: it binds the ACS listener (127.0.0.1
@@ -16,8 +18,11 @@ import (
 // URL on Status with NoBrowser), and waits for a valid response. Invalid
 // POSTs are refused, audited ("assertion.rejected") and reported on Status,
 // and the wait goes on; the first valid one is audited
-// ("assertion.accepted") and returned, and the listener is closed. It gives
-// up after cfg.Timeout (an error wrapping ErrTimeout) or when ctx ends (an
+// ("assertion.accepted") and returned, and the listener is closed. On
+// Linux a request over another local user's connection is refused (403):
+// the start link stays unused for the person's own browser, and such a POST
+// is refused, audited and reported like an invalid one. It gives up after
+// cfg.Timeout (an error wrapping ErrTimeout) or when ctx ends (an
 // error wrapping ctx.Err()).
 //
 // Opener.Open runs in its own goroutine, so a browser command that stays in
@@ -44,10 +49,13 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 	w := &waiter{cfg: cfg, d: d, req: req, out: out, final: make(chan *RejectedError, 1)}
 	h := &acsHandler{
 		host: acs.Host, path: acs.Path, accepted: make(chan *Result, 1),
+		start: req.StartPath, target: req.URL,
+		peer:     peeruid.New("login listener", d.log(), d.peerUID),
 		validate: w.validate, onReject: w.rejected, onError: w.failed,
 	}
 	srv := &http.Server{
 		Handler:           h,
+		ConnContext:       h.peer.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -62,11 +70,12 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 	d.log().Debug("saml login started", "acs", cfg.ACSURL, "request_id", req.ID)
 	_, _ = fmt.Fprintf(out, "Waiting for the IdP's answer on %s (time limit %s)…\n", cfg.ACSURL, cfg.Timeout)
 	var opened chan error
+	startURL := "http://" + acs.Host + req.StartPath
 	if d.NoBrowser {
-		printURL(out, req.URL, acs.Port())
+		printURL(out, startURL, acs.Port())
 	} else {
 		opened = make(chan error, 1)
-		go func() { opened <- d.Opener.Open(ctx, req.URL) }()
+		go func() { opened <- d.Opener.Open(ctx, startURL) }()
 	}
 
 	timer := time.NewTimer(cfg.Timeout)
@@ -77,7 +86,7 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 			opened = nil
 			if err != nil {
 				_, _ = fmt.Fprintf(out, "Could not open a browser (%v).\n", err)
-				printURL(out, req.URL, acs.Port())
+				printURL(out, startURL, acs.Port())
 			}
 		case res := <-h.accepted:
 			d.audit("assertion.accepted", map[string]any{

@@ -68,7 +68,11 @@ func newBrowser(t *testing.T, script func(req *samltest.AuthnRequest) error) *br
 
 func (b *browser) Open(_ context.Context, loginURL string) error {
 	defer close(b.done)
-	req, err := samltest.ParseRedirect(loginURL)
+	idpURL, err := samltest.ResolveStart(loginURL)
+	if err != nil {
+		return err
+	}
+	req, err := samltest.ParseRedirect(idpURL)
 	if err != nil {
 		return err
 	}
@@ -170,11 +174,52 @@ func TestLoginNoBrowserTimeout(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTimeout naming the limit", err)
 	}
 	port := strings.Split(strings.TrimPrefix(acs, "http://127.0.0.1:"), "/")[0]
-	for _, want := range []string{"SAMLRequest=", "RelayState=", "ssh -L " + port + ":127.0.0.1:" + port + " <login-node>"} {
+	for _, want := range []string{"http://127.0.0.1:" + port + "/start/", "ssh -L " + port + ":127.0.0.1:" + port + " <login-node>"} {
 		if !strings.Contains(status.String(), want) {
 			t.Errorf("status %q lacks %q", status.String(), want)
 		}
 	}
+	// The request ID and RelayState stay off the terminal (and its logs).
+	for _, secret := range []string{"SAMLRequest=", "RelayState="} {
+		if strings.Contains(status.String(), secret) {
+			t.Errorf("status shows %q: %s", secret, status.String())
+		}
+	}
+}
+
+func TestStartLinkRedirectsOnce(t *testing.T) {
+	f := newFixture(t, freeACS(t))
+	f.cfg.Timeout = 2 * time.Second
+	got := make(chan [2]int, 1)
+	opener := openerFunc(func(loginURL string) {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		var codes [2]int
+		for i := range codes {
+			resp, err := c.Get(loginURL)
+			if err != nil {
+				t.Errorf("GET start link: %v", err)
+				break
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+			if i == 0 && !strings.Contains(resp.Header.Get("Location"), "SAMLRequest=") {
+				t.Errorf("first GET redirects to %q, want the IdP with a SAMLRequest", resp.Header.Get("Location"))
+			}
+		}
+		got <- codes
+	})
+	_, _ = Login(context.Background(), f.cfg, Deps{Opener: opener, Clock: f.clk, Status: &syncBuffer{}})
+	if codes := <-got; codes != [2]int{http.StatusFound, http.StatusGone} {
+		t.Fatalf("start link answered %v, want [302 410]", codes)
+	}
+}
+
+// openerFunc runs fn with the login URL in the background.
+type openerFunc func(loginURL string)
+
+func (o openerFunc) Open(_ context.Context, loginURL string) error {
+	go o(loginURL)
+	return nil
 }
 
 func TestLoginTimeoutNamesLastRejection(t *testing.T) {
@@ -234,7 +279,7 @@ func TestLoginPrintsURLWhenTheBrowserFails(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
-	for _, want := range []string{"Could not open a browser (no display)", "SAMLRequest=", "ssh -L "} {
+	for _, want := range []string{"Could not open a browser (no display)", "/start/", "ssh -L "} {
 		if !strings.Contains(status.String(), want) {
 			t.Errorf("status %q lacks %q", status.String(), want)
 		}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"sync"
 	"syscall"
+
+	"github.com/ptsaml/ptsaml/internal/peeruid"
 )
 
 // maxBody bounds a POST to the ACS: a SAMLResponse is at most 100,000
@@ -35,18 +37,31 @@ func listen(ctx context.Context, acs *url.URL) (net.Listener, error) {
 // waiting; the first valid one is sent on accepted.
 type acsHandler struct {
 	host, path string
-	validate   func(r *http.Request, samlResponse, relayState string) (*Result, error)
-	onReject   func(*RejectedError)
-	onError    func(error)
-	accepted   chan *Result // buffered 1
+	// start is the one-time path that redirects the browser to target.
+	start, target string
+	// peer refuses connections of other local users (nil: no check).
+	peer     *peeruid.Check
+	validate func(r *http.Request, samlResponse, relayState string) (*Result, error)
+	onReject func(*RejectedError)
+	onError  func(error)
+	accepted chan *Result // buffered 1
 
-	mu   sync.Mutex
-	done bool
+	mu      sync.Mutex
+	done    bool
+	started bool
 }
 
 func (h *acsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Host != h.host {
 		http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
+		return
+	}
+	if !h.peer.Allowed(r.Context()) {
+		h.refuseOtherUser(w, r)
+		return
+	}
+	if h.start != "" && r.URL.Path == h.start {
+		h.redirectOnce(w, r)
 		return
 	}
 	if r.URL.Path != h.path {
@@ -85,6 +100,52 @@ func (h *acsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.done = true
 	successPage(w)
 	h.accepted <- res
+}
+
+// redirectOnce sends the browser on to the IdP the first time the start
+// link is opened, and refuses it afterwards.
+func (h *acsHandler) redirectOnce(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", http.MethodGet)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h.mu.Lock()
+	used := h.started
+	h.started = true
+	h.mu.Unlock()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if used {
+		failurePage(w, http.StatusGone, reject(CodeRequest, "run ptsaml login again", "this login link was already used"))
+		return
+	}
+	http.Redirect(w, r, h.target, http.StatusFound)
+}
+
+// refuseOtherUser answers a caller whose socket belongs to another local
+// user (or could not be matched to one) with 403. The start link stays
+// unused and the POST unread, so the person's own browser can still use
+// them and the login goes on waiting; a POST is reported like any refused
+// response (audit, terminal).
+func (h *acsHandler) refuseOtherUser(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case h.start != "" && r.URL.Path == h.start:
+		writePage(w, http.StatusForbidden, pageData{
+			Title: "Sign-in refused",
+			Line:  "This login link belongs to another user of this computer: ptsaml opens it only for a browser run by the user who started the login.",
+		})
+	case r.URL.Path == h.path && r.Method == http.MethodPost:
+		who := "a connection whose owner could not be found"
+		if uid, ok := h.peer.Owner(r.Context()); ok {
+			who = fmt.Sprintf("another local user's connection (uid %d)", uid)
+		}
+		rej := reject(CodeOtherUser, "", "the POST came from %s; only the user who started the login may answer it", who)
+		h.onReject(rej)
+		failurePage(w, http.StatusForbidden, rej)
+	default:
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}
 }
 
 // readForm checks the content type and parses a bounded form body.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/crewjam/saml"
+
+	"github.com/ptsaml/ptsaml/internal/peeruid"
 )
 
 // RolePair is one role the assertion offers, with the SAML provider that
@@ -84,6 +86,9 @@ type Deps struct {
 	Log       *slog.Logger
 	Status    io.Writer // people's messages: wait message, URL with NoBrowser
 	NoBrowser bool
+
+	// peerUID replaces the system's socket-owner lookup in tests.
+	peerUID peeruid.Lookup
 }
 
 // ErrTimeout is returned (wrapped) when the login time limit is reached; the

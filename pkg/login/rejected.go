@@ -52,6 +52,7 @@ const (
 	CodeSessionDuration     = "session-duration"
 	CodeArtifact            = "artifact"
 	CodeRequest             = "bad-request" // not a usable POST (content type, missing field, too large)
+	CodeOtherUser           = "other-user"  // POSTed over another local user's connection (Linux)
 	CodeInvalid             = "invalid"     // any other crewjam refusal
 )
 

@@ -14,6 +14,11 @@ type authnRequest struct {
 	ID         string // AuthnRequest ID, expected as InResponseTo
 	RelayState string // random, expected back with the response
 	URL        string // IdP SSO URL with the HTTP-Redirect binding
+	// StartPath is a one-time path on the ACS listener that redirects to URL.
+	// The browser is given that loopback link, never URL itself, so the
+	// request ID and RelayState do not show in a process list (argv) or a
+	// terminal log where another user of the host could read them.
+	StartPath string
 }
 
 // NewRelayState returns 32 random bytes, base64url without padding.
@@ -45,5 +50,9 @@ func newAuthnRequest(cfg Config, clk Clock) (*authnRequest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authn request: %w", err)
 	}
-	return &authnRequest{ID: req.ID, RelayState: relay, URL: u.String()}, nil
+	start, err := NewRelayState() // same strength: 32 random bytes
+	if err != nil {
+		return nil, err
+	}
+	return &authnRequest{ID: req.ID, RelayState: relay, URL: u.String(), StartPath: "/start/" + start}, nil
 }

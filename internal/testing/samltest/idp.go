@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/crewjam/saml"
@@ -126,4 +128,30 @@ func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return "id-" + hex.EncodeToString(b)
+}
+
+// ResolveStart opens a login's one-time start link (http://127.0.0.1:PORT/start/…)
+// without following the redirect and returns the IdP URL it points to, as a
+// browser would go on to. Any other URL is returned as it is.
+func ResolveStart(loginURL string) (string, error) {
+	u, err := url.Parse(loginURL)
+	if err != nil {
+		return "", fmt.Errorf("parse login url: %w", err)
+	}
+	if !strings.HasPrefix(u.Path, "/start/") {
+		return loginURL, nil
+	}
+	c := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := c.Get(loginURL)
+	if err != nil {
+		return "", fmt.Errorf("open start link: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		return "", fmt.Errorf("start link answered HTTP %d, want 302", resp.StatusCode)
+	}
+	return resp.Header.Get("Location"), nil
 }
