@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"path/filepath"
+
 	"github.com/spf13/cobra"
+
+	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
 func newCmdLogin(f *Factory) *cobra.Command {
@@ -22,6 +26,17 @@ command that forwards the ACS port to your workstation.`,
 			if err != nil {
 				return err
 			}
+			// One login per profile at a time, also against credential-process
+			// and jobs renewing the same profile.
+			state, err := f.StateDir()
+			if err != nil {
+				return err
+			}
+			unlock, err := broker.Lock(cmd.Context(), filepath.Join(state, "locks"), p.Name)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			sess, err := f.signIn(cmd.Context(), p, o)
 			if err != nil {
 				return err

@@ -97,6 +97,7 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 		newCmdExec(f),
 		newCmdSandbox(f),
 		newCmdVersion(f),
+		newCmdGuard(),
 	)
 	return root
 }

@@ -71,7 +71,7 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 		"role_arn": sess.RoleARN, "expiration": sess.Expiration.UTC().Format(time.RFC3339)})
 	code, runErr := submit.Run(ctx, submit.Job{
 		Argv: argv, Env: env, Stdin: f.Streams.In, Stdout: f.Streams.Out, Stderr: f.Streams.Err,
-	}, f.claimSignals(), submit.RunDeps{Status: f.Streams.Err, Log: f.Log})
+	}, f.claimSignals(), submit.RunDeps{Status: f.Streams.Err, Log: f.Log, Guard: f.guardArgv()})
 	stopRefresher()
 	<-refreshed
 	stats := srv.Stats()

@@ -39,6 +39,11 @@ type RunDeps struct {
 	// StrayGrace is how long processes left in the job's group after the job
 	// itself exited get between SIGTERM and SIGKILL; 0 means 2s.
 	StrayGrace time.Duration
+	// Guard is the command line of a watchdog (Linux) that ends the whole
+	// job when ptsaml dies without cleaning up; Run appends the job's pgid
+	// and ptsaml's pid. The CLI passes its hidden command that calls Guard.
+	// nil runs no guard.
+	Guard []string
 }
 
 func (d RunDeps) withDefaults() RunDeps {
@@ -109,6 +114,13 @@ func Run(ctx context.Context, job Job, sig <-chan os.Signal, d RunDeps) (int, er
 	}
 	pid := cmd.Process.Pid
 	d.Log.Debug("job started", "pid", pid, "command", job.Argv[0])
+	stopGuard, err := startGuard(d.Guard, pid)
+	if err != nil {
+		// The job runs all the same; only a crash of ptsaml could orphan workers.
+		d.Log.Warn("could not start the job guard", "err", err)
+		stopGuard = func() {}
+	}
+	defer stopGuard()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 

@@ -101,7 +101,10 @@ func Run(ctx context.Context, loginURL string, o Options) (*Result, error) {
 	if err := chromedp.Do(browserCtx); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.ChromePath, err)
 	}
-	pages := watchDocuments(browserCtx, start.Host)
+	// The login URL may be the SP's own start link that redirects to the
+	// IdP: the IdP is the host the login form came from.
+	idpHost := start.Host
+	pages := watchDocuments(browserCtx)
 
 	runCtx, cancel := context.WithTimeout(browserCtx, o.Timeout)
 	defer cancel()
@@ -109,26 +112,37 @@ func Run(ctx context.Context, loginURL string, o Options) (*Result, error) {
 	if err := chromedp.Do(runCtx,
 		chromedp.Navigate(loginURL),
 		chromedp.WaitVisible(chromedp.ID("username")),
+	); err != nil {
+		return nil, fmt.Errorf("open the IdP login form: %w", err)
+	}
+	formURL, err := chromedp.Run(runCtx, chromedp.Location())
+	if err != nil {
+		return nil, fmt.Errorf("read the IdP login form's address: %w", err)
+	}
+	if err := chromedp.Do(runCtx,
 		chromedp.SendKeys(chromedp.ID("username"), o.User),
 		chromedp.SendKeys(chromedp.ID("password"), o.Password),
 	); err != nil {
 		return nil, fmt.Errorf("fill the IdP login form: %w", err)
 	}
+	if u, err := url.Parse(formURL); err == nil && u.Host != "" {
+		idpHost = u.Host
+	}
 	fmt.Fprintf(o.Log, "chromelogin: submitting the login form as %q\n", o.User)
 	if err := chromedp.Do(runCtx, chromedp.Submit(chromedp.ID("password"))); err != nil {
 		return nil, fmt.Errorf("submit the IdP login form: %w", err)
 	}
-	return waitACS(runCtx, pages, o.Log)
+	return waitACS(runCtx, pages, idpHost, o.Log)
 }
 
 // page is a top-level document the browser received.
 type page struct {
-	resp  *network.Response
-	atIdP bool
+	resp *network.Response
+	host string
 }
 
-// watchDocuments reports every document response, marking those from the IdP host.
-func watchDocuments(ctx context.Context, idpHost string) <-chan page {
+// watchDocuments reports every document response with its host.
+func watchDocuments(ctx context.Context) <-chan page {
 	events := chromedp.Events(ctx, network.ResponseReceived)
 	out := make(chan page, 16)
 	go func() {
@@ -144,7 +158,7 @@ func watchDocuments(ctx context.Context, idpHost string) <-chan page {
 				continue
 			}
 			select {
-			case out <- page{resp: ev.Response, atIdP: u.Host == idpHost}:
+			case out <- page{resp: ev.Response, host: u.Host}:
 			case <-ctx.Done():
 				return
 			}

@@ -26,13 +26,13 @@ const loginError = `(() => {
 
 // waitACS waits for the first document that does not come from the IdP (the
 // ACS the IdP posted to), or for a sign that the IdP refused the login.
-func waitACS(ctx context.Context, pages <-chan page, log io.Writer) (*Result, error) {
+func waitACS(ctx context.Context, pages <-chan page, idpHost string, log io.Writer) (*Result, error) {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case p := <-pages:
-			if p.atIdP {
+			if p.host == idpHost {
 				if p.resp.Status >= 400 {
 					return nil, fmt.Errorf("idp answered HTTP %d at %s", p.resp.Status, p.resp.URL)
 				}
