@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh - the whole sign-in path on the built-in sandbox, in one command:
-# build ptsaml, start `ptsaml sandbox`, log in (headless sign-in as alice),
-# show the session, and let the AWS CLI fetch credentials through
-# credential_process. Everything lives in a temporary directory and every
-# process it starts is stopped at the end.
+# demo.sh - ptsaml on the built-in sandbox, in one command: build ptsaml,
+# start `ptsaml sandbox` with 60-second credentials, log in (headless sign-in
+# as alice), show the session, let the AWS CLI fetch credentials through
+# credential_process, then train examples/train.py under `ptsaml run` with
+# its data and checkpoints in the sandbox's S3 while a re-login every 40 s
+# (as a person in another terminal would) keeps the job's credentials fresh.
+# Installs Debian's PyTorch and boto3 when missing (as root), else says what
+# to install. Everything lives in a temporary directory and every process it
+# starts is stopped at the end. DEMO_SECONDS sets the training time (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +29,7 @@ ptsaml() { "$work/ptsaml" "$@"; }
 
 step "start the sandbox (test IdP + STS on loopback)"
 addr="127.0.0.1:${DEMO_PORT:-18900}"
-"$work/ptsaml" sandbox --addr "$addr" --headless --store file ${DEMO_SHORT:+--short-credentials "$DEMO_SHORT"} \
+"$work/ptsaml" sandbox --addr "$addr" --headless --store file --short-credentials "${DEMO_SHORT:-60s}" \
   2> >(sed -u 's/^/  [sandbox] /' >&2) &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$PTSAML_CONFIG" ] && curl -fsS -o /dev/null "http://$addr/stats" 2>/dev/null && break; sleep 0.1; done
@@ -52,6 +56,29 @@ if [ -x /usr/bin/aws ]; then
     /usr/bin/aws --profile sandbox --endpoint-url "http://$addr/sts/" sts get-caller-identity
 else
   echo "(install the AWS CLI v2 to see it fetch credentials through credential_process: apt-get install awscli)" >&2
+fi
+
+step "train examples/train.py under ptsaml run (60 s credentials, re-login every 40 s)"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+if ! "$py" -c 'import torch, boto3' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's PyTorch and boto3 (python3-torch python3-boto3 libopenblas0-pthread, ~650 MB)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+      python3-torch python3-boto3 libopenblas0-pthread >/dev/null \
+      || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+             python3-torch python3-boto3 libopenblas0-pthread >/dev/null; }
+  fi
+fi
+if "$py" -c 'import torch, boto3' 2>/dev/null; then
+  export AWS_ENDPOINT_URL_S3="http://$addr/s3"
+  ptsaml run --profile sandbox --python "$py" examples/train.py --make-dataset --shards 16
+  ( while sleep 40; do "$work/ptsaml" login --profile sandbox >/dev/null 2>&1 && echo "  [another terminal] ptsaml login --profile sandbox" >&2; done ) &
+  pids+=($!)
+  ptsaml run --profile sandbox --python "$py" examples/train.py --shards 16 \
+    --duration "${DEMO_SECONDS:-100}" --checkpoint-every 20 --step-time 0.05
+else
+  echo "skipped: this needs PyTorch and boto3 for $py: apt-get install --no-install-recommends python3-torch python3-boto3 libopenblas0-pthread" >&2
 fi
 
 step "sandbox statistics"
