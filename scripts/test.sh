@@ -49,6 +49,7 @@ if [ "${PTSAML_TESTBED:-1}" != 0 ]; then
   if bash "$TB/deps.sh"; then
     start_service idp
     start_service moto
+    start_service moto60
     start_service keyring
     say "test bed ready in $((SECONDS - t0))s"
   else

@@ -12,11 +12,18 @@
 #   moto.sh env     print the env file (endpoint, role and provider ARNs)
 #   moto.sh env-file print the path of that file (tests source it)
 #
+# moto60.sh runs a second, independent instance through this script (its own
+# port, state directory and env variable, MOTO_CAP_DURATION=60).
+#
 # moto is not a Debian package and PyPI is unreachable: it is used from the
 # Python given by MOTO_PY (default: the pyenv 3.11.7 of this machine image).
 # Env: MOTO_PORT (18500) MOTO_PY IDP_METADATA_URL MOTO_CAP_DURATION PTSAML_TESTBED_DIR
+#      MOTO_INSTANCE (moto: names the state directory and the log prefix)
+#      MOTO_URL_VAR (PTSAML_E2E_STS_URL: the env file's name for the endpoint)
 set -euo pipefail
-TESTBED_NAME=moto
+MOTO_INSTANCE="${MOTO_INSTANCE:-moto}"
+MOTO_URL_VAR="${MOTO_URL_VAR:-PTSAML_E2E_STS_URL}"
+TESTBED_NAME="$MOTO_INSTANCE"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/testbed/common.sh
 . "$HERE/common.sh"
@@ -24,7 +31,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MOTO_PORT="${MOTO_PORT:-18500}"
 MOTO_PY="${MOTO_PY:-/root/.pyenv/versions/3.11.7/bin/python3}"
 IDP_METADATA_URL="${IDP_METADATA_URL:-http://127.0.0.1:18080/simplesaml/saml2/idp/metadata.php}"
-STATE="$TESTBED_DIR/moto"
+STATE="$TESTBED_DIR/$MOTO_INSTANCE"
 EP="http://127.0.0.1:${MOTO_PORT}"
 
 moto_api() { curl -fsS -X POST -H 'Content-Type: text/plain' --data "$2" "$EP/moto-api/$1" >/dev/null; }
@@ -51,7 +58,7 @@ start() {
   "$MOTO_PY" "$HERE/moto_setup.py" "$EP" "$STATE/idp-metadata.xml" || die "creating roles, provider and bucket failed"
   moto_api reset-auth 0 || die "moto-api reset-auth failed"     # from now on every signed call is checked
   cat >"$STATE/env" <<ENV
-PTSAML_E2E_STS_URL=$EP
+$MOTO_URL_VAR=$EP
 PTSAML_E2E_ROLE_ARN=arn:aws:iam::123456789012:role/TrainRole
 PTSAML_E2E_PRINCIPAL_ARN=arn:aws:iam::123456789012:saml-provider/TestIdP
 PTSAML_E2E_BUCKET=ptsaml-data
