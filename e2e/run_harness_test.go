@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 // systemPython is Debian's interpreter with python3-torch and python3-boto3;
@@ -66,23 +68,7 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// syncBuffer collects a process's output while tests read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // proc is a started process whose combined output is collected.
 type proc struct {

@@ -33,6 +33,7 @@ type env struct {
 	browser *browser
 	custom  login.Opener
 	signals chan os.Signal // delivered to the CLI as SIGINT/SIGTERM/SIGHUP would be
+	environ []string       // what a job starts from (nil: none)
 }
 
 func newEnv(t *testing.T, o sandbox.Options) *env {
@@ -95,6 +96,7 @@ func (e *env) runWith(streams cli.Streams, args ...string) result {
 	f.Clock = e.clock
 	f.Getenv = func(k string) string { return e.vars[k] }
 	f.Executable = "" // the test binary is not ptsaml: no job guard
+	f.Environ = func() []string { return e.environ }
 	f.Signals = e.signals
 	if o := e.opener(); o != nil {
 		f.Opener = o

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
 func newCmdLogout(f *Factory) *cobra.Command {
@@ -39,7 +43,7 @@ func newCmdLogout(f *Factory) *cobra.Command {
 				}
 				cache, err := f.cache(p, storeKind)
 				if err == nil {
-					err = cache.Delete(cmd.Context(), p.Name)
+					err = f.deleteLocked(cmd.Context(), cache, p.Name)
 				}
 				if err != nil {
 					errs = append(errs, fmt.Errorf("profile %s: %w", p.Name, err))
@@ -54,4 +58,19 @@ func newCmdLogout(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "log out of every configured profile")
 	cmd.Flags().StringVar(&storeKind, "store", "", "credential store: keyring, file or memory (default: the profile's)")
 	return cmd
+}
+
+// deleteLocked removes the profile's session under the profile's lock, so a
+// login writing the same entry at the same moment cannot leave parts behind.
+func (f *Factory) deleteLocked(ctx context.Context, cache broker.Cache, profile string) error {
+	state, err := f.StateDir()
+	if err != nil {
+		return err
+	}
+	unlock, err := broker.Lock(ctx, filepath.Join(state, "locks"), profile)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return cache.Delete(ctx, profile)
 }

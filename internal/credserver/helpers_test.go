@@ -1,16 +1,15 @@
 package credserver
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ptsaml/ptsaml/internal/clock"
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
@@ -84,20 +83,5 @@ func fetch(t testing.TB, c *http.Client, s *Server, edit func(*http.Request)) an
 	return answer{code: resp.StatusCode, header: resp.Header, body: body}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is shared with the goroutines of the code under test.
+type syncBuffer = syncbuf.Buffer

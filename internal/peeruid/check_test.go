@@ -1,7 +1,6 @@
 package peeruid
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 func currentUID() uint32 { return uint32(os.Getuid()) }
@@ -177,20 +178,5 @@ func get(t *testing.T, c *http.Client, url string) (code int, owner string) {
 	return resp.StatusCode, resp.Header.Get("X-Owner")
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is shared with the goroutines of the code under test.
+type syncBuffer = syncbuf.Buffer

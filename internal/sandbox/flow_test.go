@@ -1,16 +1,15 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 func TestLoginAssumeAndCallerIdentity(t *testing.T) {
@@ -101,23 +100,8 @@ func TestLoginAssumeAndCallerIdentity(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is shared with the goroutines of the code under test.
+type syncBuffer = syncbuf.Buffer
 
 func TestBobSecondRoleAndSourceIdentity(t *testing.T) {
 	srv, fake := startSandbox(t, Options{})

@@ -1,19 +1,18 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 // TestS3Rejections: requests not signed with live sandbox credentials get
@@ -163,17 +162,7 @@ func TestS3SignedRequests(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink the server's goroutines may share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type lockedBuffer = syncbuf.Buffer
 
 // TestS3LogLines: one debug line per S3 request, with the key ID and never
 // the secret or the session token.
@@ -192,9 +181,7 @@ func TestS3LogLines(t *testing.T) {
 	if err := srv.Close(); err != nil { // waits for the handlers, so every line is written
 		t.Fatal(err)
 	}
-	logs.mu.Lock()
-	text := logs.buf.String()
-	logs.mu.Unlock()
+	text := logs.String()
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
 		if strings.Contains(l, "sandbox s3: request") {

@@ -135,10 +135,12 @@ func (w *waiter) rejected(rej *RejectedError) {
 	w.mu.Unlock()
 	fields := map[string]any{"reason": rej.Reason, "code": rej.Code}
 	if rej.Issuer != "" {
-		fields["issuer"] = rej.Issuer
+		// Read from a response that failed its checks: what it claims, not
+		// what the IdP said; named so that nobody joins on it by mistake.
+		fields["claimed_issuer"] = rej.Issuer
 	}
 	if rej.AssertionID != "" {
-		fields["assertion_id"] = rej.AssertionID
+		fields["claimed_assertion_id"] = rej.AssertionID
 	}
 	w.d.audit("assertion.rejected", fields)
 	w.d.log().Info("saml response rejected", "code", rej.Code, "reason", rej.Reason)

@@ -130,7 +130,7 @@ func TestLoginKeepsWaitingAfterABadResponse(t *testing.T) {
 	}
 	rejected := audit.find("assertion.rejected")
 	if len(rejected) != 2 || rejected[0].fields["code"] != CodeAudienceMismatch || rejected[0].fields["reason"] == "" ||
-		rejected[0].fields["issuer"] != f.idp.EntityID || rejected[0].fields["assertion_id"] == "" {
+		rejected[0].fields["claimed_issuer"] != f.idp.EntityID || rejected[0].fields["claimed_assertion_id"] == "" {
 		t.Errorf("assertion.rejected events = %+v", rejected)
 	}
 	accepted := audit.find("assertion.accepted")

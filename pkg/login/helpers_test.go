@@ -7,6 +7,7 @@ import (
 
 	"github.com/ptsaml/ptsaml/internal/clock"
 	"github.com/ptsaml/ptsaml/internal/testing/samltest"
+	"github.com/ptsaml/ptsaml/internal/testing/syncbuf"
 )
 
 var (
@@ -100,21 +101,4 @@ func (r *recorder) find(name string) []event {
 	return out
 }
 
-// syncBuffer is a Status writer safe for the handler and Login goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = append(s.b, p...)
-	return len(p), nil
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return string(s.b)
-}
+type syncBuffer = syncbuf.Buffer
