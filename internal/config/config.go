@@ -65,6 +65,23 @@ type Profile struct {
 	LoginTimeout Duration `yaml:"login_timeout,omitempty"`
 	// Python is the interpreter `ptsaml run` starts, default python3.
 	Python string `yaml:"python,omitempty"`
+
+	// Auth is how the profile signs in: browser (default), ecp or oidc.
+	Auth string `yaml:"auth,omitempty"`
+	// ECPURL is the IdP's SAML ECP (SOAP) endpoint; default: the metadata's
+	// SingleSignOnService with the SOAP binding.
+	ECPURL string `yaml:"ecp_url,omitempty"`
+	// ECPUsername is the service account (or $PTSAML_ECP_USERNAME).
+	ECPUsername string `yaml:"ecp_username,omitempty"`
+	// ECPPassword says where the service account's secret is: "keyring"
+	// (default), "env:VAR" or "file:/path". Never the secret itself.
+	ECPPassword string `yaml:"ecp_password,omitempty"`
+	// OIDCToken says where a CI job token comes from: "github", "gitlab:VAR"
+	// or "file:/path"; default: github inside GitHub Actions, else the file
+	// named by $AWS_WEB_IDENTITY_TOKEN_FILE.
+	OIDCToken string `yaml:"oidc_token,omitempty"`
+	// OIDCAudience is the audience requested for the token, default sts.amazonaws.com.
+	OIDCAudience string `yaml:"oidc_audience,omitempty"`
 }
 
 // Names returns the profile names, sorted.

@@ -83,6 +83,12 @@ func (p *Profile) ApplyDefaults() {
 	if p.Python == "" {
 		p.Python = DefaultPython
 	}
+	if p.Auth == "" {
+		p.Auth = AuthBrowser
+	}
+	if p.Auth == AuthOIDC && p.OIDCAudience == "" {
+		p.OIDCAudience = DefaultOIDCAudience
+	}
 }
 
 // SignInURLs returns the AWS sign-in URLs of the profile's partition: for

@@ -40,8 +40,11 @@ func (p *Profile) Validate() error {
 	c.Name = p.Name
 	c.ApplyDefaults()
 	ps := &problems{profile: c.Name}
-	c.checkMetadata(ps)
-	c.checkACS(ps)
+	c.checkAuth(ps)
+	if c.Auth != AuthOIDC { // web identity needs no IdP metadata and no ACS
+		c.checkMetadata(ps)
+		c.checkACS(ps)
+	}
 	c.checkRecipients(ps)
 	c.checkAWS(ps)
 	c.checkRoles(ps)

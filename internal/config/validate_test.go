@@ -75,6 +75,15 @@ func TestValidate(t *testing.T) {
 		{"sts endpoint scheme", func(p *Profile) { p.STSEndpoint = "ftp://sts.amazonaws.com" }, []string{`sts_endpoint: "ftp://sts.amazonaws.com"`}},
 		{"sts endpoint plain http", func(p *Profile) { p.STSEndpoint = "http://sts.example.org" }, []string{`sts_endpoint: "http://sts.example.org" uses http`}},
 		{"sts endpoint http on loopback", func(p *Profile) { p.STSEndpoint = "http://127.0.0.1:18500" }, nil},
+		{"auth unknown", func(p *Profile) { p.Auth = "kerberos" }, []string{`auth: "kerberos" is unknown`}},
+		{"ecp with env password", func(p *Profile) { p.Auth, p.ECPPassword = AuthECP, "env:SVC_PASSWORD" }, nil},
+		{"ecp with a literal password", func(p *Profile) { p.Auth, p.ECPPassword = AuthECP, "hunter2" }, []string{`ecp_password: "hunter2" is not keyring, env:VAR or file:/path`}},
+		{"ecp url relative", func(p *Profile) { p.Auth, p.ECPURL = AuthECP, "/idp/ecp" }, []string{`ecp_url: "/idp/ecp"`}},
+		{"oidc without metadata or acs", func(p *Profile) {
+			p.Auth, p.IdPMetadataURL, p.ACSURL, p.OIDCToken = AuthOIDC, "", "", "gitlab:AWS_ID_TOKEN"
+		}, nil},
+		{"oidc without role", func(p *Profile) { p.Auth, p.Role = AuthOIDC, "" }, []string{`role: auth oidc needs the role`}},
+		{"oidc bad token source", func(p *Profile) { p.Auth, p.OIDCToken = AuthOIDC, "jenkins" }, []string{`oidc_token: "jenkins"`}},
 		{"role ARN ok", func(p *Profile) { p.Role = "arn:aws:iam::123456789012:role/path/Other" }, nil},
 		{"role bad ARN", func(p *Profile) { p.Role = "arn:aws:iam::12345:role/X" }, []string{`role: "arn:aws:iam::12345:role/X" is not a role ARN`}},
 		{"role user ARN", func(p *Profile) { p.Role = "arn:aws:iam::123456789012:user/X" }, []string{`role: "arn:aws:iam::123456789012:user/X" is not a role ARN`}},
