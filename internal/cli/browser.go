@@ -63,5 +63,9 @@ func (f *Factory) opener(command string) (login.Opener, error) {
 		}
 		return commandOpener{argv: argv, streams: f.Streams}, nil
 	}
+	if f.nonInteractive() {
+		return nil, withHint(fmt.Errorf("%w: no browser in non-interactive mode", ErrLoginRequired),
+			"run `ptsaml login` at a terminal, set auth: ecp or auth: oidc in the profile for CI (docs/ci.md), or use --no-browser")
+	}
 	return systemOpener{streams: f.Streams}, nil
 }

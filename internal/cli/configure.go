@@ -2,13 +2,18 @@ package cli
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/ptsaml/ptsaml/internal/config"
+	"github.com/ptsaml/ptsaml/internal/credstore"
 )
 
 type configureOptions struct {
@@ -18,6 +23,9 @@ type configureOptions struct {
 	duration                                      time.Duration
 	allowIdPInitiated                             bool
 	makeDefault                                   bool
+	auth, ecpURL, ecpUser, ecpPassword            string
+	oidcToken, oidcAudience                       string
+	ecpPasswordStdin                              bool
 }
 
 func newCmdConfigure(f *Factory) *cobra.Command {
@@ -60,6 +68,11 @@ for the IdP metadata and the ACS URL when the profile has none yet.`,
 			if o.makeDefault || len(file.Profiles) == 1 {
 				file.DefaultProfile = name
 			}
+			if o.ecpPasswordStdin {
+				if err := f.storeECPPassword(cmd.Context(), name); err != nil {
+					return err
+				}
+			}
 			if err := file.Save(path); err != nil {
 				return fmt.Errorf("write config: %w", err)
 			}
@@ -81,6 +94,13 @@ for the IdP metadata and the ACS URL when the profile has none yet.`,
 	fl.StringVar(&o.browser, "browser-command", "", "command that opens the login URL")
 	fl.BoolVar(&o.allowIdPInitiated, "allow-idp-initiated", false, "accept IdP-initiated (unsolicited) responses")
 	fl.BoolVar(&o.makeDefault, "default", false, "make this the default profile")
+	fl.StringVar(&o.auth, "auth", "", "how to sign in: browser, ecp (service account) or oidc (CI job token)")
+	fl.StringVar(&o.ecpURL, "ecp-url", "", "the IdP's ECP (SOAP) endpoint (default: from the metadata)")
+	fl.StringVar(&o.ecpUser, "ecp-username", "", "ECP service account user name")
+	fl.StringVar(&o.ecpPassword, "ecp-password", "", "where the ECP secret is: keyring, env:VAR or file:/path (never the secret)")
+	fl.BoolVar(&o.ecpPasswordStdin, "ecp-password-stdin", false, "read the ECP service account's secret from stdin into the keyring")
+	fl.StringVar(&o.oidcToken, "oidc-token", "", "where the CI job token comes from: github, gitlab:VAR or file:/path")
+	fl.StringVar(&o.oidcAudience, "oidc-audience", "", "audience to request for the job token (default sts.amazonaws.com)")
 	return cmd
 }
 
@@ -100,6 +120,12 @@ func (o *configureOptions) applyTo(cmd *cobra.Command, p *config.Profile) {
 	set("role", &p.Role, o.role)
 	set("store", &p.Store, o.store)
 	set("browser-command", &p.BrowserCommand, o.browser)
+	set("auth", &p.Auth, o.auth)
+	set("ecp-url", &p.ECPURL, o.ecpURL)
+	set("ecp-username", &p.ECPUsername, o.ecpUser)
+	set("ecp-password", &p.ECPPassword, o.ecpPassword)
+	set("oidc-token", &p.OIDCToken, o.oidcToken)
+	set("oidc-audience", &p.OIDCAudience, o.oidcAudience)
 	if cmd.Flags().Changed("recipients") {
 		p.Recipients = o.recipients
 	}
@@ -122,6 +148,9 @@ func (f *Factory) askMissing(p *config.Profile) error {
 		}
 		return strings.TrimSpace(line), nil
 	}
+	if p.Auth == config.AuthOIDC { // web identity needs neither
+		return nil
+	}
 	var err error
 	if p.IdPMetadataURL == "" && p.IdPMetadataFile == "" {
 		if p.IdPMetadataURL, err = ask("IdP metadata URL: "); err != nil {
@@ -137,4 +166,41 @@ func (f *Factory) askMissing(p *config.Profile) error {
 		}
 	}
 	return nil
+}
+
+// storeECPPassword reads one line from stdin (never argv) into the keyring.
+func (f *Factory) storeECPPassword(ctx context.Context, profile string) error {
+	if f.Streams.IsTerminal {
+		fmt.Fprint(f.Streams.Err, "ECP service account password (not echoed): ")
+	}
+	secret, err := readSecret(f.Streams)
+	if err != nil {
+		return fmt.Errorf("read the ECP password from stdin: %w", err)
+	}
+	if secret == "" {
+		return errors.New("read the ECP password from stdin: it is empty")
+	}
+	ks, err := credstore.New(credstore.KindKeyring, credstore.Options{})
+	if err != nil {
+		return err
+	}
+	if err := ks.Set(ctx, ecpPasswordKey(profile), []byte(secret)); err != nil {
+		return fmt.Errorf("store the ECP password: %w", err)
+	}
+	fmt.Fprintf(f.Streams.Err, "ECP password of profile %s stored in the keyring.\n", profile)
+	return nil
+}
+
+// readSecret reads a line without echo on a terminal, plainly from a pipe.
+func readSecret(s Streams) (string, error) {
+	if file, ok := s.In.(*os.File); ok && s.IsTerminal {
+		b, err := term.ReadPassword(int(file.Fd()))
+		fmt.Fprintln(s.Err)
+		return strings.TrimSpace(string(b)), err
+	}
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

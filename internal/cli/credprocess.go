@@ -86,8 +86,16 @@ func (f *Factory) ensureOptions(p *config.Profile, o signInOptions, accept func(
 	return eo
 }
 
-// canSignIn reports whether a login may start without asking anyone to type:
-// a terminal, or an explicit browser command.
+// canSignIn reports whether a login may start here without asking anyone
+// to type: a non-interactive method (ECP, OIDC), an explicit browser
+// command, or a person at a terminal (never in non-interactive mode).
 func (f *Factory) canSignIn(p *config.Profile, o signInOptions) bool {
-	return f.Streams.IsTerminal || f.Opener != nil || o.browserCommand != "" || p.BrowserCommand != ""
+	return p.NonInteractive() || f.Opener != nil || o.browserCommand != "" || p.BrowserCommand != "" || !f.nonInteractive()
+}
+
+// nonInteractive reports whether nobody can answer: --non-interactive,
+// CI=true, or no terminal. Then ptsaml never prompts and never opens the
+// system browser.
+func (f *Factory) nonInteractive() bool {
+	return f.global.nonInteractive || f.Getenv("CI") == "true" || !f.Streams.IsTerminal
 }

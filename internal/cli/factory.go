@@ -104,6 +104,10 @@ func (f *Factory) Profile() (*config.Profile, error) {
 	if err := p.Validate(); err != nil {
 		return nil, withHint(err, "edit %s or run `ptsaml configure --profile %s`", path, p.Name)
 	}
+	// Without anyone at the keyboard nothing goes to disk unless configured.
+	if raw := file.Profiles[p.Name]; raw != nil && raw.Store == "" && f.nonInteractive() && p.NonInteractive() {
+		p.Store = credstore.KindMemory
+	}
 	return p, nil
 }
 

@@ -19,10 +19,11 @@ import (
 
 // globalOptions are the flags every command accepts.
 type globalOptions struct {
-	profile    string
-	configPath string
-	verbose    int
-	output     string
+	profile        string
+	configPath     string
+	verbose        int
+	output         string
+	nonInteractive bool
 }
 
 // Main runs ptsaml with args and returns the process exit code. The first
@@ -84,6 +85,8 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default: $XDG_CONFIG_HOME/ptsaml/config.yaml)")
 	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (-v info, -vv debug)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format for data: text or json")
+	root.PersistentFlags().BoolVar(&g.nonInteractive, "non-interactive", false,
+		"never prompt and never open a browser (also when CI=true or without a terminal)")
 
 	root.AddCommand(
 		newCmdLogin(f),
@@ -107,7 +110,7 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 // test-only switches (sandbox --short-credentials) and configure's own
 // values are deliberately not among them.
 var envFlags = map[string]bool{
-	"profile": true, "config": true, "verbose": true, "output": true,
+	"profile": true, "config": true, "verbose": true, "output": true, "non-interactive": true,
 	"store": true, "role": true, "project": true, "browser-command": true, "no-browser": true,
 	"duration": true, "timeout": true, "python": true, "notify-command": true, "warn-before": true,
 }

@@ -45,7 +45,12 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	if w := submit.StaticDefaultWarning(env, home); w != "" {
 		fmt.Fprintf(f.Streams.Err, "warning: %s\n", w)
 	}
-	fmt.Fprintln(f.Streams.Err, submit.StartLine(sess, false, f.Clock.Now()))
+	// ECP and OIDC profiles sign in again by themselves before expiry.
+	var reauth submit.Reauth
+	if p.NonInteractive() {
+		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signIn(ctx, p, o.signIn) }
+	}
+	fmt.Fprintln(f.Streams.Err, submit.StartLine(sess, reauth != nil, f.Clock.Now()))
 
 	aud, err := f.Audit()
 	if err != nil {
@@ -57,7 +62,7 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 		return err
 	}
 	refresher := submit.NewRefresher(cacheSource{cache: cache, profile: p.Name}, srv, submit.RefreshOptions{
-		Profile: p.Name, RoleARN: sess.RoleARN, WarnBefore: o.warnBefore, NotifyCommand: notify,
+		Profile: p.Name, RoleARN: sess.RoleARN, WarnBefore: o.warnBefore, NotifyCommand: notify, Reauth: reauth,
 	}, submit.Deps{Clock: clockwork.NewRealClock(), Status: f.Streams.Err, Audit: aud, Log: f.Log})
 	rctx, stopRefresher := context.WithCancel(ctx)
 	refreshed := make(chan struct{})

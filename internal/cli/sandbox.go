@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ptsaml/ptsaml/internal/atomicfile"
 	"github.com/ptsaml/ptsaml/internal/config"
 	"github.com/ptsaml/ptsaml/internal/sandbox"
 )
@@ -89,14 +90,23 @@ func (f *Factory) runSandbox(cmd *cobra.Command, o sandboxOptions) error {
 		}
 		fmt.Fprintf(f.Streams.Err, "Wrote profile %q to %s.\n", name, path)
 	}
+	// GitHub-Actions-style job tokens for scripts: source this file in a
+	// shell to play a CI job (the request token stays out of argv and logs).
+	ciEnv := filepath.Join(state, "sandbox", "github-actions.env")
+	err = atomicfile.Write(ciEnv, []byte(fmt.Sprintf("ACTIONS_ID_TOKEN_REQUEST_URL=%s\nACTIONS_ID_TOKEN_REQUEST_TOKEN=%s\n",
+		srv.OIDCRequestURL(), srv.OIDCRequestToken())), atomicfile.Options{})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", ciEnv, err)
+	}
 	fmt.Fprintf(f.Streams.Err, `ptsaml sandbox — A TEST SANDBOX, NOT FOR PRODUCTION
+  OIDC issuer:  %s (CI job tokens: set -a; . %s)
   IdP metadata: %s
   STS endpoint: %s
   S3 endpoint:  %s (bucket ptsaml-data; for jobs: AWS_ENDPOINT_URL_S3=%s)
   statistics:   %s/stats
 Now run:  ptsaml login --profile %s
 Stop with Ctrl-C.
-`, srv.MetadataURL(), srv.STSEndpoint(), srv.S3Endpoint(), srv.S3Endpoint(), srv.URL(), name)
+`, srv.OIDCIssuer(), ciEnv, srv.MetadataURL(), srv.STSEndpoint(), srv.S3Endpoint(), srv.S3Endpoint(), srv.URL(), name)
 	<-ctx.Done()
 	fmt.Fprintf(f.Streams.Err, "sandbox stopped after serving %d STS calls\n", srv.STSCalls())
 	return nil

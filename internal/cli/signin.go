@@ -9,6 +9,7 @@ import (
 
 	"github.com/crewjam/saml"
 
+	"github.com/ptsaml/ptsaml/internal/audit"
 	"github.com/ptsaml/ptsaml/internal/config"
 	"github.com/ptsaml/ptsaml/internal/credstore"
 	"github.com/ptsaml/ptsaml/internal/idpmeta"
@@ -63,11 +64,32 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 	if store.Name() == credstore.KindMemory {
 		fmt.Fprintln(f.Streams.Err, "note: the memory store keeps these credentials only while this ptsaml process runs")
 	}
-	meta, err := f.idpMetadata(ctx, p)
+	aud, err := f.Audit()
 	if err != nil {
 		return nil, err
 	}
-	opener, err := f.opener(o.browserCommand)
+	defer aud.Close()
+
+	var sess *broker.Session
+	if p.Auth == config.AuthOIDC {
+		sess, err = f.signInWebIdentity(ctx, p, o, wantRole, aud)
+	} else {
+		sess, err = f.signInSAML(ctx, p, o, wantRole, aud)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sess.Store = store.Name()
+	if err := cache.Save(ctx, sess); err != nil {
+		return nil, fmt.Errorf("save credentials: %w", err)
+	}
+	return sess, nil
+}
+
+// signInSAML gets an assertion (browser or ECP), picks the role and
+// exchanges it with AssumeRoleWithSAML.
+func (f *Factory) signInSAML(ctx context.Context, p *config.Profile, o signInOptions, wantRole string, aud *audit.Log) (*broker.Session, error) {
+	meta, err := f.idpMetadata(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -75,28 +97,33 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 	if err != nil {
 		return nil, err
 	}
-	aud, err := f.Audit()
-	if err != nil {
-		return nil, err
-	}
-	defer aud.Close()
-
-	res, err := login.Login(ctx, login.Config{
+	cfg := login.Config{
 		IDP:               meta,
 		SPEntityID:        p.SPEntityID,
 		ACSURL:            p.ACSURL,
 		Recipients:        p.AcceptedRecipients(),
 		AllowIdPInitiated: p.AllowIdPInitiated,
 		Timeout:           o.timeout,
-	}, login.Deps{
-		Opener:    opener,
+	}
+	deps := login.Deps{
 		Clock:     f.Clock,
 		Replay:    login.NewFileReplayCache(filepath.Join(state, "replay.json")),
 		Audit:     aud,
 		Log:       f.Log,
 		Status:    f.Streams.Err,
 		NoBrowser: o.noBrowser,
-	})
+	}
+	var res *login.Result
+	if p.Auth == config.AuthECP {
+		res, err = f.loginECP(ctx, p, cfg, deps)
+	} else {
+		if !o.noBrowser {
+			if deps.Opener, err = f.opener(o.browserCommand); err != nil {
+				return nil, err
+			}
+		}
+		res, err = login.Login(ctx, cfg, deps)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
@@ -110,19 +137,20 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 		Login: res, Role: role, Duration: o.duration, Profile: p.Name,
 	}, broker.Deps{Clock: f.Clock, Audit: aud, Status: f.Streams.Err, Log: f.Log})
 	if err != nil {
-		// Exchange names the role in its own errors; advice says what to do.
-		err = broker.Explain(err)
-		var adv *broker.AdviceError
-		if errors.As(err, &adv) {
-			err = fmt.Errorf("assume role %s: %w", role.RoleARN, err)
-		}
-		return nil, err
-	}
-	sess.Store = store.Name()
-	if err := cache.Save(ctx, sess); err != nil {
-		return nil, fmt.Errorf("save credentials: %w", err)
+		return nil, explainExchange(err, role.RoleARN)
 	}
 	return sess, nil
+}
+
+// explainExchange turns an STS error into advice; Exchange names the role in
+// its own errors, advice gets the role in front.
+func explainExchange(err error, roleARN string) error {
+	err = broker.Explain(err)
+	var adv *broker.AdviceError
+	if errors.As(err, &adv) {
+		err = fmt.Errorf("assume role %s: %w", roleARN, err)
+	}
+	return err
 }
 
 // idpMetadata loads the profile's IdP metadata (file, or URL with a cache)

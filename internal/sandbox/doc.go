@@ -1,6 +1,7 @@
 // Package sandbox is ptsaml's built-in test bed: a SAML identity provider, an
-// AWS-like STS endpoint and an in-memory S3 (under /s3, path-style, SigV4
-// with the credentials its STS issued) served together on loopback.
+// AWS-like STS endpoint, an in-memory S3 (under /s3, path-style, SigV4
+// with the credentials its STS issued) and a GitHub-Actions-like OpenID
+// Connect issuer of CI job tokens (under /oidc) served together on loopback.
 //
 // It lets a newcomer with no IdP and no AWS account watch the whole flow
 // (`ptsaml sandbox`), and it is what the in-process CLI tests log in against.
@@ -9,7 +10,8 @@
 //
 // The STS half decides like AWS where it matters (signature, audience,
 // recipient, the 5-minute redemption window, role/provider pairs, duration
-// limits) and answers with AWS's wire format and error codes, so that
+// limits; for web identity tokens signature, issuer, audience, expiry) and
+// answers with AWS's wire format and error codes, so that
 // aws-sdk-go-v2 and boto3 parse its answers unchanged.
 package sandbox
 

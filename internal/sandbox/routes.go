@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{$}", s.sts.ServeHTTP) // clients whose endpoint is the bare URL
 	mux.HandleFunc("GET "+statsPath, s.serveStats)
 	mux.HandleFunc("GET "+S3RequestsPath, s.s3.serveRecords)
+	s.oidc.register(mux)
 	mux.HandleFunc("GET /{$}", s.serveIndex)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		renderPage(w, s.log, http.StatusNotFound, "error", "Nothing here: "+r.Method+" "+r.URL.Path)

@@ -40,9 +40,19 @@ type Options struct {
 	CredentialTTL time.Duration
 	// Log receives one line per STS call and IdP event. Default: discard.
 	Log *slog.Logger
-	// StateDir keeps the IdP key (0600) and certificate across restarts;
-	// "" makes a new pair for each Start.
+	// StateDir keeps the IdP key (0600) and certificate, and the OIDC
+	// issuer's key (0600), across restarts; "" makes new ones for each Start.
 	StateDir string
+	// OIDCAudience is the client ID registered for the sandbox OIDC
+	// provider: the aud AssumeRoleWithWebIdentity requires. Default
+	// DefaultOIDCAudience (sts.amazonaws.com).
+	OIDCAudience string
+	// ExtraSAMLProviders registers more IAM SAML providers, as a second
+	// provider in IAM would be: provider ARN (arn:aws:iam::Account:
+	// saml-provider/NAME) → the IdP's signing certificate(s), PEM. Their
+	// assertions (any Issuer) are exchanged like the sandbox IdP's, for a
+	// Role pair naming that provider ARN; every sandbox role trusts them.
+	ExtraSAMLProviders map[string][]byte
 }
 
 // Server is a running sandbox: IdP, STS and a landing page on one loopback
@@ -54,6 +64,7 @@ type Server struct {
 	url   string
 	idp   *saml.IdentityProvider
 	sts   *stsService
+	oidc  *oidcIssuer
 	s3    *s3Service
 	key   *rsa.PrivateKey
 	cert  *x509.Certificate
@@ -69,6 +80,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
+	if o.OIDCAudience == "" {
+		o.OIDCAudience = DefaultOIDCAudience
+	}
 	if err := checkLoopbackAddr(o.Addr); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
@@ -79,7 +93,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	extra, err := parseExtraProviders(o.ExtraSAMLProviders)
+	if err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
 	key, cert, err := loadOrCreateKey(o.StateDir, s.clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	oidcKey, err := loadOrCreateOIDCKey(o.StateDir)
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
@@ -91,7 +113,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s.url = "http://" + ln.Addr().String()
 	s.key, s.cert = key, cert
 	s.idp = s.newIdentityProvider(key, cert)
-	s.sts = newSTS(s, cert)
+	if s.oidc, err = newOIDCIssuer(s, oidcKey); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("start sandbox: oidc issuer: %w", err)
+	}
+	s.sts = newSTS(s, cert, extra)
 	if s.s3, err = newS3(s); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("start sandbox: s3: %w", err)
@@ -110,7 +136,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	context.AfterFunc(ctx, func() { _ = s.Close() })
 
 	s.log.Warn(Banner+": sandbox IdP, STS and S3 started", "url", s.url, "metadata", s.MetadataURL(),
-		"sts", s.STSEndpoint(), "s3", s.S3Endpoint(), "bucket", DataBucket, "users", "alice/alice bob/bob carol/carol", "provider", ProviderARN)
+		"sts", s.STSEndpoint(), "s3", s.S3Endpoint(), "bucket", DataBucket, "users", "alice/alice bob/bob carol/carol", "provider", ProviderARN,
+		"oidc_issuer", s.OIDCIssuer(), "oidc_audience", o.OIDCAudience)
+	for arn := range extra {
+		s.log.Warn(Banner+": extra SAML provider trusted", "provider", arn)
+	}
 	if o.CredentialTTL > 0 {
 		s.log.Warn("SANDBOX TEST SWITCH: every issued credential expires after at most "+o.CredentialTTL.String(),
 			"credential_ttl", o.CredentialTTL)
@@ -140,6 +170,10 @@ func (s *Server) S3Endpoint() string { return s.url + s3Prefix }
 // STSCalls returns how many AssumeRoleWithSAML calls were served (accepted
 // and rejected).
 func (s *Server) STSCalls() int64 { return s.sts.assumeCalls.Load() }
+
+// WebIdentityCalls returns how many AssumeRoleWithWebIdentity calls were
+// served (accepted and rejected).
+func (s *Server) WebIdentityCalls() int64 { return s.sts.webIdentityCalls.Load() }
 
 // Close stops the server and waits for it to finish; it is safe to call
 // more than once.
@@ -177,6 +211,12 @@ type stats struct {
 	S3OK                int64 `json:"s3_ok"`      // authenticated (whatever the store answered)
 	S3Expired           int64 `json:"s3_expired"` // refused: ExpiredToken
 	S3Denied            int64 `json:"s3_denied"`  // refused for any other reason
+
+	WebIdentityCalls    int64 `json:"sts_web_identity_calls"`
+	WebIdentityAccepted int64 `json:"sts_web_identity_accepted"`
+	WebIdentityRejected int64 `json:"sts_web_identity_rejected"`
+	OIDCTokenRequests   int64 `json:"oidc_token_requests"` // GitHub-style requests, refused ones included
+	OIDCTokensRefused   int64 `json:"oidc_token_refused"`  // 401: missing or wrong request token
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
@@ -190,5 +230,10 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 		S3OK:                s.s3.ok.Load(),
 		S3Expired:           s.s3.expired.Load(),
 		S3Denied:            s.s3.denied.Load(),
+		WebIdentityCalls:    s.sts.webIdentityCalls.Load(),
+		WebIdentityAccepted: s.sts.webIdentityAccepted.Load(),
+		WebIdentityRejected: s.sts.webIdentityRejected.Load(),
+		OIDCTokenRequests:   s.oidc.tokenRequests.Load(),
+		OIDCTokensRefused:   s.oidc.tokensRefused.Load(),
 	})
 }

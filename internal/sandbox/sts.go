@@ -18,25 +18,37 @@ const (
 	maxSTSBody   = 256 << 10 // SAMLAssertion is at most 100,000 characters
 )
 
-// stsService is the AWS-like STS Query API: AssumeRoleWithSAML (unsigned)
-// and GetCallerIdentity (SigV4-signed with credentials it issued).
+// stsService is the AWS-like STS Query API: AssumeRoleWithSAML and
+// AssumeRoleWithWebIdentity (unsigned) and GetCallerIdentity (SigV4-signed
+// with credentials it issued).
 type stsService struct {
-	srv      *Server
-	clock    clock.Clock
-	log      *slog.Logger
-	verifier samlVerifier
-	creds    *credentialStore
+	srv       *Server
+	clock     clock.Clock
+	log       *slog.Logger
+	providers map[string]samlProvider // by SAML provider ARN
+	oidc      oidcProvider
+	creds     *credentialStore
 
 	assumeCalls, assumeAccepted, assumeRejected, identityCalls atomic.Int64
+	webIdentityCalls, webIdentityAccepted, webIdentityRejected atomic.Int64
 }
 
-func newSTS(s *Server, cert *x509.Certificate) *stsService {
+// newSTS trusts the sandbox IdP (cert), the extra SAML providers and the
+// sandbox OIDC issuer.
+func newSTS(s *Server, cert *x509.Certificate, extra map[string][]*x509.Certificate) *stsService {
+	providers := map[string]samlProvider{
+		ProviderARN: {issuer: s.MetadataURL(), verifier: samlVerifier{certs: []*x509.Certificate{cert}, clock: s.clock}},
+	}
+	for arn, certs := range extra {
+		providers[arn] = samlProvider{verifier: samlVerifier{certs: certs, clock: s.clock}}
+	}
 	return &stsService{
-		srv:      s,
-		clock:    s.clock,
-		log:      s.log,
-		verifier: samlVerifier{cert: cert, clock: s.clock},
-		creds:    newCredentialStore(),
+		srv:       s,
+		clock:     s.clock,
+		log:       s.log,
+		providers: providers,
+		oidc:      oidcProvider{issuer: s.oidc.url, audience: s.oidc.audience, keys: s.oidc.keys},
+		creds:     newCredentialStore(),
 	}
 }
 
@@ -75,6 +87,8 @@ func (s *stsService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case action == "AssumeRoleWithSAML":
 		s.serveAssumeRoleWithSAML(w, reqID, form)
+	case action == "AssumeRoleWithWebIdentity":
+		s.serveAssumeRoleWithWebIdentity(w, reqID, form)
 	case action == "GetCallerIdentity" && version == stsVersion:
 		s.serveGetCallerIdentity(w, r, reqID, body)
 	default:

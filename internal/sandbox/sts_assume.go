@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -73,15 +74,16 @@ func (s *stsService) assume(form url.Values) (*assumeResult, *stsError) {
 		return nil, e
 	}
 	roleARN, principalARN := form.Get("RoleArn"), form.Get("PrincipalArn")
-	if principalARN != ProviderARN {
+	provider, ok := s.providers[principalARN]
+	if !ok {
 		return nil, invalidToken("Specified provider doesn't exist")
 	}
-	a, e := s.verifier.verify(form.Get("SAMLAssertion"))
+	a, e := provider.verifier.verify(form.Get("SAMLAssertion"))
 	if e != nil {
 		return nil, e
 	}
 	now := s.clock.Now()
-	c, e := s.checkClaims(a, now)
+	c, e := s.checkProviderClaims(a, provider.issuer, now)
 	if e != nil {
 		return nil, e
 	}
@@ -114,7 +116,7 @@ func (s *stsService) assume(form url.Values) (*assumeResult, *stsError) {
 	res := &assumeResult{
 		Audience:       c.Recipient,
 		Issuer:         c.Issuer,
-		NameQualifier:  nameQualifier(c.Issuer),
+		NameQualifier:  nameQualifier(c.Issuer, principalARN),
 		SourceIdentity: c.SourceIdentity,
 		Subject:        c.NameID,
 		SubjectType:    strings.TrimPrefix(c.NameIDFormat, "urn:oasis:names:tc:SAML:2.0:nameid-format:"),
@@ -128,31 +130,54 @@ func (s *stsService) assume(form url.Values) (*assumeResult, *stsError) {
 }
 
 // nameQualifier is AWS's BASE64(SHA1(Issuer + AccountID + "/" + provider name)).
-func nameQualifier(issuer string) string {
-	sum := sha1.Sum([]byte(issuer + Account + "/" + ProviderARN[strings.LastIndex(ProviderARN, "/")+1:])) //nolint:gosec // AWS's definition
+func nameQualifier(issuer, providerARN string) string {
+	sum := sha1.Sum([]byte(issuer + Account + "/" + providerARN[strings.LastIndex(providerARN, "/")+1:])) //nolint:gosec // AWS's definition
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// assumeParams are AssumeRoleWithSAML's model constraints.
+var assumeParams = []paramRule{
+	{field: "RoleArn", member: "roleArn", lo: 20, hi: 2048, echo: true},
+	{field: "PrincipalArn", member: "principalArn", lo: 20, hi: 2048, echo: true},
+	{field: "SAMLAssertion", member: "sAMLAssertion", lo: 4, hi: 100000}, // never echo an assertion
 }
 
 // validateAssumeParams checks the request parameters as AWS's model
 // validation does, and returns the requested duration.
 func validateAssumeParams(form url.Values) (time.Duration, *stsError) {
+	return validateParams(form, assumeParams)
+}
+
+// paramRule is a required string parameter's model constraint: its length
+// and, when pattern is set, a regular expression (shown as patternText).
+type paramRule struct {
+	field, member string
+	lo, hi        int
+	echo          bool // quote the value in the message
+	pattern       *regexp.Regexp
+	patternText   string
+}
+
+// validateParams checks form against rules and DurationSeconds as AWS's
+// model validation does, and returns the requested duration.
+func validateParams(form url.Values, rules []paramRule) (time.Duration, *stsError) {
 	var problems []string
-	lengthCheck := func(field, member string, lo, hi int, echo bool) {
-		v, present := form[field]
+	for _, r := range rules {
+		v, present := form[r.field]
+		shown := "Value"
+		if present && r.echo {
+			shown = fmt.Sprintf("Value '%s'", v[0])
+		}
 		switch {
 		case !present:
-			problems = append(problems, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", member))
-		case len(v[0]) < lo || len(v[0]) > hi:
-			shown := "Value"
-			if echo {
-				shown = fmt.Sprintf("Value '%s'", v[0])
-			}
-			problems = append(problems, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must have length between %d and %d", shown, member, lo, hi))
+			problems = append(problems, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", r.member))
+		case len(v[0]) < r.lo || len(v[0]) > r.hi:
+			problems = append(problems, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must have length between %d and %d", shown, r.member, r.lo, r.hi))
+		}
+		if present && r.pattern != nil && !r.pattern.MatchString(v[0]) {
+			problems = append(problems, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", shown, r.member, r.patternText))
 		}
 	}
-	lengthCheck("RoleArn", "roleArn", 20, 2048, true)
-	lengthCheck("PrincipalArn", "principalArn", 20, 2048, true)
-	lengthCheck("SAMLAssertion", "sAMLAssertion", 4, 100000, false) // never echo an assertion
 
 	seconds := defaultDurationSeconds
 	if form.Has("DurationSeconds") {

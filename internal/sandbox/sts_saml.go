@@ -23,18 +23,18 @@ const (
 )
 
 // samlVerifier checks a SAMLResponse the way AWS checks one against the
-// IAM SAML provider's metadata: with goxmldsig directly against the IdP
-// certificate, independently of ptsaml's own SP code, and reads the facts
+// IAM SAML provider's metadata: with goxmldsig directly against the IdP's
+// certificates, independently of ptsaml's own SP code, and reads the facts
 // only from what the signature covers.
 type samlVerifier struct {
-	cert  *x509.Certificate
+	certs []*x509.Certificate
 	clock clock.Clock
 }
 
 // verify decodes b64 and returns the signed assertion. It refuses (with
 // InvalidIdentityToken) anything that is not a successful Response carrying
 // exactly one Assertion and no EncryptedAssertion, an unsigned response, and
-// any signature that does not verify against the sandbox IdP certificate.
+// any signature that does not verify against the provider's certificates.
 func (v samlVerifier) verify(b64 string) (*saml.Assertion, *stsError) {
 	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
 	if err != nil {
@@ -102,7 +102,7 @@ func (v samlVerifier) checkSigned(el *etree.Element) (*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{v.cert}})
+	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.certs})
 	vc.IdAttribute = "ID"
 	vc.Clock = dsigClock(v.clock)
 	signed, err := vc.Validate(detached)

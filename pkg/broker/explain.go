@@ -29,8 +29,11 @@ func (e *AdviceError) Unwrap() error { return e.err }
 // Explain turns an STS error into an *AdviceError saying what to do. It
 // knows IDPRejectedClaim, InvalidIdentityToken, ExpiredTokenException,
 // ValidationError, AccessDenied, RegionDisabledException, throttling and an
-// unreachable endpoint. STS's message is kept (minus anything that looks like
-// an assertion); other errors, nil and context cancellation come back as they are.
+// unreachable endpoint; for ExchangeWebIdentity's errors InvalidIdentityToken
+// (which claim), ExpiredTokenException, IDPCommunicationError, AccessDenied
+// and ValidationError get web identity advice. STS's message is kept (minus
+// anything that looks like an assertion or token); other errors, nil and
+// context cancellation come back as they are.
 func Explain(err error) error {
 	var adv *AdviceError
 	if err == nil || errors.As(err, &adv) || errors.Is(err, context.Canceled) {
@@ -38,7 +41,12 @@ func Explain(err error) error {
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "" {
-		if a := explainCode(apiErr.ErrorCode(), scrub(apiErr.ErrorMessage())); a != nil {
+		code, msg := apiErr.ErrorCode(), scrub(apiErr.ErrorMessage())
+		a := explainWebIdentity(err, code, msg)
+		if a == nil {
+			a = explainCode(code, msg)
+		}
+		if a != nil {
 			a.err = err
 			return a
 		}

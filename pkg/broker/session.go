@@ -35,6 +35,9 @@ type Session struct {
 	// Roles are the role/provider pairs the IdP offered at this login, so
 	// `ptsaml roles` can list them without a new login.
 	Roles []login.RolePair `json:"Roles,omitempty"`
+	// CI are the CI job's facts from a web identity token's claims
+	// (repository, run_id, workflow, ref, pipeline_id, …), for status and audit.
+	CI map[string]string `json:",omitempty"`
 
 	// IssuedAt is when STS answered, by the injected clock.
 	IssuedAt time.Time `json:"IssuedAt"`
