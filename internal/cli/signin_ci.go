@@ -39,7 +39,18 @@ func (f *Factory) loginECP(ctx context.Context, p *config.Profile, cfg login.Con
 		return nil, withHint(errors.New("auth ecp: the IdP metadata names no SOAP (ECP) SingleSignOnService"),
 			"set ecp_url: to the IdP's ECP endpoint, or enable ECP at the IdP")
 	}
-	return login.LoginECP(ctx, cfg, login.ECPConfig{URL: endpoint, Username: user, Password: password}, d)
+	res, err := login.LoginECP(ctx, cfg, login.ECPConfig{URL: endpoint, Username: user, Password: password, HTTPClient: f.HTTP}, d)
+	if errors.Is(err, login.ErrECPCredentials) {
+		return nil, withHint(err, "check ecp_username (or PTSAML_ECP_USERNAME) and the secret that ecp_password (%s) names", orDefault(p.ECPPassword, "keyring"))
+	}
+	return res, err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // ecpPasswordKey is where `configure --ecp-password-stdin` keeps a profile's

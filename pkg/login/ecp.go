@@ -86,7 +86,7 @@ func LoginECP(ctx context.Context, cfg Config, ecp ECPConfig, d Deps) (*Result, 
 	d.log().Debug("saml ecp login started", "ecp", ecp, "acs", cfg.ACSURL, "request_id", req.ID)
 	_, _ = fmt.Fprintf(d.status(), "Signing in at %s as %s (SAML ECP)…\n", endpoint.Host, ecp.Username)
 
-	ans, err := postECP(ctx, endpoint, ecp, req.Envelope)
+	ans, err := postECP(ctx, endpoint, ecp, cfg.SPEntityID, req.Envelope)
 	if err != nil {
 		if errors.Is(err, ErrECPCredentials) {
 			d.audit("assertion.rejected", map[string]any{"reason": err.Error(), "code": "credentials", "auth": "ecp"})

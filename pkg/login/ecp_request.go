@@ -95,7 +95,7 @@ func newECPRequest(cfg Config, endpoint string, clk Clock) (*ecpRequest, error) 
 // postECP sends the envelope with basic auth and reads the SOAP answer.
 // HTTP 401 and 403 are wrong credentials; a redirect or an answer that is
 // not XML means the URL is not an ECP endpoint for this SP.
-func postECP(ctx context.Context, endpoint *url.URL, ecp ECPConfig, envelope []byte) (*ecpAnswer, error) {
+func postECP(ctx context.Context, endpoint *url.URL, ecp ECPConfig, spEntityID string, envelope []byte) (*ecpAnswer, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(envelope))
 	if err != nil {
 		return nil, fmt.Errorf("ecp request: %w", err)
@@ -129,8 +129,8 @@ func postECP(ctx context.Context, endpoint *url.URL, ecp ECPConfig, envelope []b
 	case len(body) > maxECPAnswer:
 		return nil, fmt.Errorf("the answer of %s is larger than %d bytes", endpoint.Host, maxECPAnswer)
 	case !isXMLType(resp.Header.Get("Content-Type")):
-		return nil, fmt.Errorf("%s answered HTTP %d with %s, not a SOAP envelope: is ecp_url the IdP's SOAP (ECP) endpoint?",
-			endpoint.Host, resp.StatusCode, quote(resp.Header.Get("Content-Type")))
+		return nil, fmt.Errorf("%s answered HTTP %d with %s, not a SOAP envelope: is ecp_url the IdP's SOAP (ECP) endpoint, "+
+			"and does the IdP know the SP %s?", endpoint.Host, resp.StatusCode, quote(resp.Header.Get("Content-Type")), quote(spEntityID))
 	}
 	ans, err := parseECPAnswer(body)
 	if err != nil {

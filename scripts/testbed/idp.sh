@@ -13,6 +13,11 @@
 # carol/carol-pass (no Role attribute). SP "$SP_ENTITY_ID" with one HTTP-POST
 # ACS http://127.0.0.1:PORT/saml/acs per PORT in 18181..18200: SimpleSAMLphp
 # silently posts to the first one when a request names an unlisted URL.
+# ECP (SAML profiles 4.2) is on: a SOAP SingleSignOnService with HTTP basic
+# auth, and a PAOS ACS at each of the same URLs (listed after the HTTP-POST
+# ones, which stay the defaults), so one acs_url serves both flows.
+# The same SP is also registered as urn:amazon:webservices (the audience the
+# sandbox STS requires, as AWS does).
 # Response and Assertion are signed (RSA-SHA256); attributes use NameFormat uri;
 # Role values pair a role with arn:aws:iam::123456789012:saml-provider/TestIdP.
 #
@@ -105,6 +110,7 @@ $metadata['__DYNAMIC:1__'] = [
     'saml20.sign.response' => true,
     'saml20.sign.assertion' => true,
     'signature.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    'saml20.ecp' => true,
 ];
 PHP
 
@@ -115,7 +121,11 @@ for (\$port = ${ACS_FIRST}; \$port <= ${ACS_LAST}; \$port++) {
     \$acs[] = ['Binding' => 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
         'Location' => "http://127.0.0.1:\$port/saml/acs", 'index' => \$port - ${ACS_FIRST}];
 }
-\$metadata['${SP_ENTITY_ID}'] = [
+for (\$port = ${ACS_FIRST}; \$port <= ${ACS_LAST}; \$port++) {
+    \$acs[] = ['Binding' => 'urn:oasis:names:tc:SAML:2.0:bindings:PAOS',
+        'Location' => "http://127.0.0.1:\$port/saml/acs", 'index' => \$port - ${ACS_FIRST} + 100];
+}
+\$sp = [
     'AssertionConsumerService' => \$acs,
     'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
     'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
@@ -134,6 +144,10 @@ for (\$port = ${ACS_FIRST}; \$port <= ${ACS_LAST}; \$port++) {
     'saml20.sign.response' => true,
     'validate.authnrequest' => false,
 ];
+// the same SP under AWS's audience, for an STS that insists on it (the sandbox)
+foreach (['${SP_ENTITY_ID}', 'urn:amazon:webservices'] as \$id) {
+    \$metadata[\$id] = \$sp;
+}
 PHP
   chmod 600 "$STATE/cert/idp.key"
 }
