@@ -127,7 +127,7 @@ func TestNonInteractiveBrowserProfileNeedsLogin(t *testing.T) {
 	e.vars["CI"] = "true"
 	// A hang would end in the harness's time limit as "cancelled" (exit 2).
 	r := e.run("login")
-	if r.code != 4 || !strings.Contains(r.stderr, "non-interactive") || !strings.Contains(r.stderr, "auth: ecp or auth: oidc") {
+	if r.code != 4 || !strings.Contains(r.stderr, "non-interactive") || !strings.Contains(r.stderr, "auth: oidc or auth: ecp") {
 		t.Fatalf("exit %d, want 4 saying what to configure\n%s", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, "Waiting for the IdP") {

@@ -65,7 +65,7 @@ func (f *Factory) opener(command string) (login.Opener, error) {
 	}
 	if f.nonInteractive() {
 		return nil, withHint(fmt.Errorf("%w: no browser in non-interactive mode", ErrLoginRequired),
-			"run `ptsaml login` at a terminal, set auth: ecp or auth: oidc in the profile for CI (docs/ci.md), or use --no-browser")
+			"run `ptsaml login` at a terminal, or set auth: ecp or auth: oidc in the profile for CI (docs/ci.md)")
 	}
 	return systemOpener{streams: f.Streams}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ptsaml/ptsaml/internal/config"
+	"github.com/ptsaml/ptsaml/internal/credstore"
 	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
@@ -58,6 +59,9 @@ func (f *Factory) credentialProcess(ctx context.Context, p *config.Profile, o si
 		return nil, err
 	}
 	sess, err := cache.Ensure(ctx, f.ensureOptions(p, o, nil))
+	if err != nil && f.nobodyToSignIn(p, o) {
+		return nil, f.needsPerson(p, err)
+	}
 	if errors.Is(err, broker.ErrLoginRequired) {
 		// One line: the SDK that called us shows stderr as it is.
 		return nil, fmt.Errorf("%w; run `ptsaml login --profile %s`", err, p.Name)
@@ -91,6 +95,30 @@ func (f *Factory) ensureOptions(p *config.Profile, o signInOptions, accept func(
 // command, or a person at a terminal (never in non-interactive mode).
 func (f *Factory) canSignIn(p *config.Profile, o signInOptions) bool {
 	return p.NonInteractive() || f.Opener != nil || o.browserCommand != "" || p.BrowserCommand != "" || !f.nonInteractive()
+}
+
+// nobodyToSignIn reports whether this run can neither sign in by itself nor
+// ask a person: a browser profile, without a browser command, in
+// non-interactive mode (CI).
+func (f *Factory) nobodyToSignIn(p *config.Profile, o signInOptions) bool {
+	return f.nonInteractive() && !f.canSignIn(p, o)
+}
+
+// needsPerson is the one-line "login required" for a profile that only a
+// person can sign in, seen where nobody can (CI): it says what to set up
+// instead. A cached-credentials problem (none, expired, store unreachable)
+// is the cause.
+func (f *Factory) needsPerson(p *config.Profile, cause error) error {
+	why := ""
+	switch {
+	case errors.Is(cause, credstore.ErrUnavailable):
+		why = fmt.Sprintf(", and its store (%s) is not reachable here", p.Store)
+	case cause != nil:
+		why = ", and no valid credentials are cached"
+	}
+	return fmt.Errorf("%w: profile %s signs in through a browser and nobody can answer here (non-interactive)%s; "+
+		"for CI set auth: oidc or auth: ecp in the profile (docs/ci.md), or run `ptsaml login --profile %s` at a terminal first",
+		ErrLoginRequired, p.Name, why, p.Name)
 }
 
 // nonInteractive reports whether nobody can answer: --non-interactive,

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ptsaml/ptsaml/internal/credstore"
 	"github.com/ptsaml/ptsaml/pkg/broker"
 )
 
@@ -26,6 +28,9 @@ command that forwards the ACS port to your workstation.`,
 			if err != nil {
 				return err
 			}
+			if !o.noBrowser && f.nobodyToSignIn(p, o) {
+				return f.needsPerson(p, nil)
+			}
 			// One login per profile at a time, also against credential-process
 			// and jobs renewing the same profile.
 			state, err := f.StateDir()
@@ -40,6 +45,9 @@ command that forwards the ACS port to your workstation.`,
 			sess, err := f.signIn(cmd.Context(), p, o)
 			if err != nil {
 				return err
+			}
+			if sess.Store == credstore.KindMemory {
+				fmt.Fprintln(f.Streams.Err, "note: the memory store keeps these credentials only while this ptsaml process runs")
 			}
 			return f.printStatus(newStatusView(p.Name, sess, f.Clock.Now()))
 		},

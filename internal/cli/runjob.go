@@ -101,6 +101,9 @@ func (f *Factory) jobSession(ctx context.Context, p *config.Profile, o signInOpt
 	}
 	accept := func(s *broker.Session) bool { return want == "" || s.RoleARN == want }
 	sess, err := cache.Ensure(ctx, f.ensureOptions(p, o, accept))
+	if err != nil && f.nobodyToSignIn(p, o) {
+		return nil, f.needsPerson(p, err)
+	}
 	if errors.Is(err, broker.ErrLoginRequired) {
 		return nil, fmt.Errorf("%w%s; run `ptsaml login --profile %s`", err, roleNote(want), p.Name)
 	}

@@ -61,9 +61,6 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 	if _, err := cache.Load(ctx, p.Name); errors.Is(err, credstore.ErrUnavailable) {
 		return nil, err
 	}
-	if store.Name() == credstore.KindMemory {
-		fmt.Fprintln(f.Streams.Err, "note: the memory store keeps these credentials only while this ptsaml process runs")
-	}
 	aud, err := f.Audit()
 	if err != nil {
 		return nil, err
