@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,26 +142,4 @@ func mentionsCIConfig(stderr string) bool {
 	s := strings.ToLower(stderr)
 	return strings.Contains(s, "auth: ecp") || strings.Contains(s, "auth: oidc") || strings.Contains(s, "docs/ci.md") ||
 		strings.Contains(s, "non-interactive")
-}
-
-// runQuietEnv runs a command whose output holds secrets with extra
-// environment; nothing is logged, the caller decides what to show.
-func (h *home) runQuietEnv(t *testing.T, env []string, name string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = h.dir
-	cmd.Env = append(append([]string{}, h.env...), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		r.code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", filepath.Base(name), err)
-	}
-	return r
 }

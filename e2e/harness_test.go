@@ -142,10 +142,18 @@ func (h *home) filesContaining(t *testing.T, needles ...string) []string {
 // runQuiet runs a command whose output may hold secrets: nothing is logged.
 func (h *home) runQuiet(t *testing.T, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return h.runQuietEnv(t, nil, name, args...)
+}
+
+// runQuietEnv runs a command whose output holds secrets with extra
+// environment; nothing is logged, the caller decides what to show.
+func (h *home) runQuietEnv(t *testing.T, env []string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = h.env
+	cmd.Dir = h.dir
+	cmd.Env = append(append([]string{}, h.env...), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -154,7 +162,7 @@ func (h *home) runQuiet(t *testing.T, name string, args ...string) result {
 	if errors.As(err, &exit) {
 		r.code = exit.ExitCode()
 	} else if err != nil {
-		t.Fatalf("run %s: %v", name, err)
+		t.Fatalf("run %s: %v", filepath.Base(name), err)
 	}
 	return r
 }

@@ -205,3 +205,28 @@ func (h *home) loginQuiet(t *testing.T, extraEnv []string, ptsaml string, args .
 		time.Since(start).Round(time.Millisecond), indent(string(out)))
 	return code
 }
+
+// checkS3Records asserts that the sandbox accepted every S3 request, each
+// with credentials valid at that moment, from more than one access key.
+func checkS3Records(t *testing.T, recs map[int64]s3Record, total int64) {
+	t.Helper()
+	keys := map[string]bool{}
+	for i := range total {
+		r, ok := recs[i]
+		switch {
+		case !ok:
+			t.Fatalf("S3 request record %d of %d was dropped before the test read it", i, total)
+		case r.Verdict != "ok":
+			t.Errorf("S3 request %d at %s: %s %s", i, r.Time.Format(time.RFC3339Nano), r.Verdict, r.Code)
+		case !r.Time.Before(r.CredentialExpiration):
+			t.Errorf("S3 request %d accepted at %s with credentials that expired at %s",
+				i, r.Time.Format(time.RFC3339Nano), r.CredentialExpiration.Format(time.RFC3339Nano))
+		default:
+			keys[r.AccessKeyID] = true
+		}
+	}
+	t.Logf("%d S3 requests checked, signed with %d access keys", total, len(keys))
+	if total == 0 || len(keys) < 2 {
+		t.Errorf("%d S3 requests signed with %d access key(s): the credentials were never renewed", total, len(keys))
+	}
+}

@@ -53,25 +53,7 @@ func TestRunSandboxShortCredentials(t *testing.T) {
 		t.Errorf("sandbox S3 refused %d requests with ExpiredToken and %d otherwise (%d accepted), want 0 and 0",
 			st.S3Expired, st.S3Denied, st.S3OK)
 	}
-	keys := map[string]bool{}
-	for i := range total {
-		r, ok := recs[i]
-		switch {
-		case !ok:
-			t.Fatalf("S3 request record %d of %d was dropped before the test read it", i, total)
-		case r.Verdict != "ok":
-			t.Errorf("S3 request %d at %s: %s %s", i, r.Time.Format(time.RFC3339Nano), r.Verdict, r.Code)
-		case !r.Time.Before(r.CredentialExpiration):
-			t.Errorf("S3 request %d accepted at %s with credentials that expired at %s",
-				i, r.Time.Format(time.RFC3339Nano), r.CredentialExpiration.Format(time.RFC3339Nano))
-		default:
-			keys[r.AccessKeyID] = true
-		}
-	}
-	t.Logf("%d S3 requests checked, signed with %d access keys", total, len(keys))
-	if len(keys) < 2 {
-		t.Errorf("all accepted S3 requests were signed with %d access key(s): the credentials were never refreshed", len(keys))
-	}
+	checkS3Records(t, recs, total)
 }
 
 // runSandbox is a `ptsaml sandbox` process.
