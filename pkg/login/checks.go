@@ -23,6 +23,9 @@ func checkStructure(s *scan) *RejectedError {
 		return reject(CodeDoctype, "", "response contains a DOCTYPE declaration, which SAML forbids")
 	case !s.rootOK:
 		return reject(CodeMalformed, "", "SAMLResponse is not a SAML 2.0 Response")
+	case s.comment:
+		return reject(CodeComment, "",
+			"response contains an XML comment, which could make a signed value (NameID, Role) read differently")
 	case s.encrypted > 0:
 		return reject(CodeEncrypted, "configure the IdP not to encrypt assertions for this application",
 			"response carries an encrypted assertion, which ptsaml cannot decrypt")

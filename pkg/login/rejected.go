@@ -28,6 +28,7 @@ func (e *RejectedError) Error() string { return e.Reason }
 const (
 	CodeMalformed           = "malformed"
 	CodeDoctype             = "doctype"
+	CodeComment             = "xml-comment"
 	CodeAssertionCount      = "assertion-count"
 	CodeEncrypted           = "encrypted-assertion"
 	CodeSHA1                = "sha1"

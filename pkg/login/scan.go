@@ -17,6 +17,7 @@ import (
 // content to; acceptance itself rests on crewjam's verification.
 type scan struct {
 	doctype               bool
+	comment               bool // an XML comment anywhere in the response
 	rootOK                bool
 	assertions, encrypted int
 	sha1                  string // a SHA-1 SignatureMethod/DigestMethod algorithm, if any
@@ -60,6 +61,12 @@ func scanXML(doc []byte) (*scan, error) {
 		case xml.Directive:
 			s.doctype = true
 			return s, nil
+		case xml.Comment:
+			// Exclusive canonicalisation drops comments, so a comment inside
+			// a signed value (NameID, Role) changes what a reader sees
+			// without breaking the signature (CVE-2017-11427 class). IdPs
+			// do not put comments in responses: refuse them all.
+			s.comment = true
 		case xml.StartElement:
 			depth++
 			path = append(path, t.Name.Local)
