@@ -49,26 +49,26 @@ func TestRecord(t *testing.T) {
 		name   string
 		event  string
 		fields map[string]any
-		want   map[string]any // without time and prev
+		want   map[string]any // without time
 	}{
-		{"no fields", "login.start", nil, map[string]any{"event": "login.start"}},
+		{"no fields", "login.start", nil, map[string]any{"event": "login.start", "seq": 1.0}},
 		{"rejection", "assertion.rejected", map[string]any{"reason": "audience mismatch", "assertion_id": "_a1"},
-			map[string]any{"event": "assertion.rejected", "reason": "audience mismatch", "assertion_id": "_a1"}},
+			map[string]any{"event": "assertion.rejected", "seq": 1.0, "reason": "audience mismatch", "assertion_id": "_a1"}},
 		{"secrets dropped", "role.assumed", map[string]any{
 			"SecretAccessKey": "s", "SessionToken": "t", "SAMLResponse": "PHNhbWw+", "password": "p", "token": "x",
 			"Assertion": "a", "client_secret": "c", "AssertionID": "_id", "token_expiry": "2026", "AccessKeyId": "ASIA",
 			"duration_s": 3600},
-			map[string]any{"event": "role.assumed", "AssertionID": "_id", "token_expiry": "2026", "AccessKeyId": "ASIA",
+			map[string]any{"event": "role.assumed", "seq": 1.0, "AssertionID": "_id", "token_expiry": "2026", "AccessKeyId": "ASIA",
 				"duration_s": 3600.0, "dropped": []any{"Assertion", "SAMLResponse", "SecretAccessKey", "SessionToken",
 					"client_secret", "password", "token"}}},
 		{"nested secrets dropped", "role.assumed", map[string]any{
 			"session": session{RoleARN: "arn:aws:iam::1:role/R", SecretAccessKey: "s", SessionToken: "t"},
 			"list":    []any{map[string]any{"Password": "p", "user": "alice"}}},
-			map[string]any{"event": "role.assumed", "session": map[string]any{"RoleARN": "arn:aws:iam::1:role/R"},
+			map[string]any{"event": "role.assumed", "seq": 1.0, "session": map[string]any{"RoleARN": "arn:aws:iam::1:role/R"},
 				"list": []any{map[string]any{"user": "alice"}}, "dropped": []any{"list.Password",
 					"session.SecretAccessKey", "session.session_token"}}},
-		{"reserved names", "logout", map[string]any{"time": "forged", "event": "forged", "prev": "x", "all": true},
-			map[string]any{"event": "logout", "all": true, "dropped": []any{"event", "prev", "time"}}},
+		{"reserved names", "logout", map[string]any{"time": "forged", "event": "forged", "prev": "x", "seq": 9, "all": true},
+			map[string]any{"event": "logout", "seq": 1.0, "all": true, "dropped": []any{"event", "prev", "seq", "time"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,18 +1,21 @@
 package audit
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ptsaml/ptsaml/internal/clock"
 )
 
-func writeLog(t *testing.T, n int) string {
+// writeLog writes n records to a fresh log with opts and returns its path.
+func writeLog(t *testing.T, n int, opts ...Option) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.log")
-	l, err := Open(path, clock.NewFake(t0))
+	l, err := Open(path, clock.NewFake(t0), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,50 +28,140 @@ func writeLog(t *testing.T, n int) string {
 	return path
 }
 
+// fileLines returns the lines of a file without their newlines.
+func fileLines(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+}
+
+func writeLines(t *testing.T, path string, lines []string, end string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+end), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rotatedSize makes each file hold a rotation header and two records of writeLog.
+const rotatedSize = 420
+
 func TestVerify(t *testing.T) {
 	tests := []struct {
 		name    string
+		rotated bool   // write 9 records over several files instead of 4 in one
+		file    string // suffix of the file to tamper with: "" or ".1", ...
 		tamper  func(lines []string) []string
-		wantErr string // "" = intact
+		end     string       // what follows the last line; "\n" unless set
+		want    *TamperError // File: "" the tampered file, else the suffix of the one reported ("-" for none)
 	}{
-		{"intact", func(l []string) []string { return l }, ""},
-		{"edited line", func(l []string) []string {
+		{name: "intact", tamper: same},
+		{name: "edited line", tamper: func(l []string) []string {
 			l[1] = strings.Replace(l[1], `"i":1`, `"i":7`, 1)
 			return l
-		}, "line 3: chain broken"},
-		{"removed line", func(l []string) []string { return append(l[:1], l[2:]...) }, "line 2: chain broken"},
-		{"removed head", func(l []string) []string { return l[1:] }, "line 1: chain broken"},
-		{"garbage", func(l []string) []string { return append(l[:2], "{half", l[2]) }, "line 3: not a JSON record"},
+		}, want: &TamperError{Line: 2, Problem: Edited}},
+		{name: "deleted line", tamper: func(l []string) []string { return slices.Delete(l, 1, 2) },
+			want: &TamperError{Line: 2, Problem: Deleted}},
+		{name: "deleted two lines", tamper: func(l []string) []string { return slices.Delete(l, 1, 3) },
+			want: &TamperError{Line: 2, Problem: Deleted}},
+		{name: "deleted head", tamper: func(l []string) []string { return l[1:] },
+			want: &TamperError{Line: 1, Problem: Deleted}},
+		{name: "inserted copy", tamper: func(l []string) []string { return slices.Insert(l, 2, l[1]) },
+			want: &TamperError{Line: 3, Problem: Inserted}},
+		{name: "inserted unlinked", tamper: func(l []string) []string {
+			return slices.Insert(l, 2, `{"time":"2026-11-29T18:00:00Z","event":"logout"}`)
+		}, want: &TamperError{Line: 3, Problem: Inserted}},
+		{name: "garbage", tamper: func(l []string) []string { return slices.Insert(l, 2, `{"time":"2026-11`) },
+			want: &TamperError{Line: 3, Problem: Truncated}},
+		{name: "not json", tamper: func(l []string) []string { return slices.Insert(l, 2, "hello") },
+			want: &TamperError{Line: 3, Problem: Malformed}},
+		{name: "truncated last line", tamper: func(l []string) []string {
+			l[3] = l[3][:len(l[3])/2]
+			return l
+		}, end: "-", want: &TamperError{Line: 4, Problem: Truncated}},
+		{name: "truncated middle line", tamper: func(l []string) []string {
+			l[1] = l[1][:len(l[1])/2]
+			return l
+		}, want: &TamperError{Line: 2, Problem: Truncated}},
+
+		{name: "rotated intact", rotated: true, tamper: same},
+		{name: "rotated edited last line of older file", rotated: true, file: ".1", tamper: func(l []string) []string {
+			l[len(l)-1] = strings.Replace(l[len(l)-1], `"role.assumed"`, `"logout"`, 1)
+			return l
+		}, want: &TamperError{Line: 2, Problem: Edited}},
+		{name: "rotated deleted header", rotated: true, tamper: func(l []string) []string { return l[1:] },
+			want: &TamperError{Line: 1, Problem: Deleted}},
+		{name: "rotated deleted last line of older file", rotated: true, file: ".1",
+			tamper: func(l []string) []string { return l[:len(l)-1] },
+			want:   &TamperError{File: "-", Line: 1, Problem: Deleted}},
+		{name: "rotated inserted in older file", rotated: true, file: ".2",
+			tamper: func(l []string) []string { return slices.Insert(l, 1, l[1]) },
+			want:   &TamperError{Line: 3, Problem: Inserted}},
+		{name: "rotated whole middle file removed", rotated: true, file: ".2", tamper: nil,
+			want: &TamperError{File: ".1", Line: 1, Problem: Deleted}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeLog(t, 4)
-			raw, _ := os.ReadFile(path)
-			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
-			if err := os.WriteFile(path, []byte(strings.Join(tt.tamper(lines), "\n")+"\n"), 0o600); err != nil {
-				t.Fatal(err)
+			if tt.rotated {
+				path = writeLog(t, 9, WithMaxSize(rotatedSize), WithMaxFiles(10))
 			}
-			err := Verify(path)
-			if tt.wantErr == "" && err != nil {
-				t.Fatalf("Verify intact log: %v", err)
+			target := path + tt.file
+			if tt.tamper == nil {
+				if err := os.Remove(target); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				end := "\n"
+				if tt.end == "-" {
+					end = ""
+				}
+				writeLines(t, target, tt.tamper(fileLines(t, target)), end)
 			}
-			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("Verify = %v, want %q", err, tt.wantErr)
+			sum, err := Verify(path)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Verify intact log: %v", err)
+				}
+				if want := map[bool]int{false: 4, true: 9 + len(sum.Files) - 1}[tt.rotated]; sum.Records != want {
+					t.Errorf("Records = %d, want %d", sum.Records, want)
+				}
+				return
+			}
+			var te *TamperError
+			if !errors.As(err, &te) {
+				t.Fatalf("Verify = %v, want a %s line", err, tt.want.Problem)
+			}
+			wantFile := target // tt.want.File, when set, is the suffix of another file
+			if tt.want.File != "" {
+				wantFile = path + strings.TrimPrefix(tt.want.File, "-")
+			}
+			if te.Problem != tt.want.Problem || te.Line != tt.want.Line || te.File != wantFile {
+				t.Fatalf("Verify = %v\nwant %s line %d: %s", err, wantFile, tt.want.Line, tt.want.Problem)
 			}
 		})
 	}
 }
 
+func same(l []string) []string { return l }
+
 // A line left without its newline by a crashed writer stays separate from the next
-// record, and the chain still links across it.
+// record, which chains to it; Verify reports it as cut short.
 func TestTornLastLine(t *testing.T) {
 	path := writeLog(t, 1)
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = f.WriteString(`{"time":"x","event":"torn"}`) // whole JSON but no newline
+	_, _ = f.WriteString(`{"time":"2026-11-29T18:00:01Z","event":"role.ass`) // a write cut short
 	f.Close()
+	_, err = Verify(path)
+	var te *TamperError
+	if !errors.As(err, &te) || te.Problem != Truncated || te.Line != 2 || !strings.Contains(te.Detail, "last line") {
+		t.Fatalf("Verify = %v, want line 2 truncated as the last line", err)
+	}
 	l, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -77,11 +170,12 @@ func TestTornLastLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
-	if got := len(readLines(t, path)); got != 3 {
-		t.Fatalf("got %d lines, want 3", got)
+	lines := fileLines(t, path)
+	if len(lines) != 3 || !strings.Contains(lines[2], `"seq":3`) {
+		t.Fatalf("after the torn line: %q", lines)
 	}
-	if err := Verify(path); !strings.Contains(errString(err), "line 2: chain broken") {
-		t.Fatalf("Verify = %v, want the torn line (which has no prev) reported", err)
+	if _, err := Verify(path); !errors.As(err, &te) || te.Problem != Truncated || te.Line != 2 {
+		t.Fatalf("Verify = %v, want line 2 truncated", err)
 	}
 }
 

@@ -26,7 +26,7 @@ var (
 )
 
 // reserved names are written by Record itself; fields with these names are dropped.
-var reserved = []string{"time", "event", "dropped", "prev"}
+var reserved = []string{"time", "event", "dropped", "seq", "prev"}
 
 // IsSecretName reports whether a field called name is dropped from audit records.
 func IsSecretName(name string) bool {

@@ -100,6 +100,7 @@ Try it without an IdP or AWS account: run "ptsaml sandbox" in one terminal and
 		newCmdExec(f),
 		newCmdSandbox(f),
 		newCmdVersion(f),
+		newCmdAudit(f),
 		newCmdGuard(),
 	)
 	return root
