@@ -7,6 +7,8 @@
 #   go vet ./...
 #   go test -race -count=1 -timeout 30m ./...
 # Extra arguments go to `go test` (e.g. -run TestSTS -v).
+# With CI=true or PTSAML_FUZZ=1, scripts/fuzz.sh then runs each fuzz target
+# for a bounded time (FUZZTIME, default 20s).
 #
 # Without root, or without moto, the end-to-end tests that miss a part skip
 # and say why; with CI=true a missing part is an error instead.
@@ -61,3 +63,6 @@ t0=$SECONDS
 go vet ./...
 go test -race -count=1 -timeout 30m "$@" ./...
 say "vet + tests took $((SECONDS - t0))s"
+if [ "${CI:-}" = true ] || [ "${PTSAML_FUZZ:-0}" = 1 ]; then
+  bash scripts/fuzz.sh
+fi

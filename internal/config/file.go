@@ -37,13 +37,25 @@ func Parse(data []byte) (*File, error) {
 	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := decode(dec, &f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, explainYAML(err)
 	}
 	if f.Profiles == nil {
 		f.Profiles = map[string]*Profile{}
 	}
 	return &f, nil
+}
+
+// decode is dec.Decode, with the runtime panics yaml.v3 lets through on
+// some malformed merge keys ("hash of unhashable type", go-yaml/yaml#895)
+// turned into an error.
+func decode(dec *yaml.Decoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed YAML: %v", r)
+		}
+	}()
+	return dec.Decode(v)
 }
 
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)

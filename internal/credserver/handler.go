@@ -29,7 +29,9 @@ var (
 // unauthenticated ones first; only a request that passes all of them sees
 // credentials.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Host != s.hostIP && !strings.EqualFold(r.Host, s.hostLH) {
+	// localhost in any ASCII case; the length test keeps out Unicode
+	// letters that fold to ASCII ones ("localhoſt").
+	if r.Host != s.hostIP && (len(r.Host) != len(s.hostLH) || !strings.EqualFold(r.Host, s.hostLH)) {
 		s.refuse(w, reasonHost, http.StatusMisdirectedRequest, replyHost)
 		return
 	}
