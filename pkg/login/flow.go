@@ -67,7 +67,9 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 	defer shutdown(context.WithoutCancel(ctx), srv)
 
 	d.audit("login.start", map[string]any{"idp": cfg.IDP.EntityID, "sp_entity_id": cfg.SPEntityID, "acs_url": cfg.ACSURL})
-	d.log().Debug("saml login started", "acs", cfg.ACSURL, "request_id", req.ID)
+	// The request ID stays out of logs: with the RelayState it is what the
+	// one-time start link keeps from other users of the host.
+	d.log().Debug("saml login started", "acs", cfg.ACSURL)
 	_, _ = fmt.Fprintf(out, "Waiting for the IdP's answer on %s (time limit %s)…\n", cfg.ACSURL, cfg.Timeout)
 	var opened chan error
 	startURL := "http://" + acs.Host + req.StartPath
