@@ -113,9 +113,7 @@ func LoginECP(ctx context.Context, cfg Config, ecp ECPConfig, d Deps) (*Result, 
 		}
 		return nil, fmt.Errorf("ecp: %w", err)
 	}
-	d.audit("assertion.accepted", map[string]any{
-		"issuer": res.Issuer, "name_id": res.NameID, "assertion_id": res.AssertionID, "roles": len(res.Roles), "auth": "ecp",
-	})
+	d.audit("assertion.accepted", res.auditFields("ecp"))
 	d.log().Info("saml ecp response accepted", "issuer", res.Issuer, "assertion_id", res.AssertionID, "roles", len(res.Roles))
 	return res, nil
 }

@@ -91,9 +91,7 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 				printURL(out, startURL, acs.Port())
 			}
 		case res := <-h.accepted:
-			d.audit("assertion.accepted", map[string]any{
-				"issuer": res.Issuer, "name_id": res.NameID, "assertion_id": res.AssertionID, "roles": len(res.Roles),
-			})
+			d.audit("assertion.accepted", res.auditFields("browser"))
 			d.log().Info("saml response accepted", "issuer", res.Issuer, "assertion_id", res.AssertionID, "roles", len(res.Roles))
 			return res, nil
 		case rej := <-w.final:

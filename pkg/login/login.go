@@ -128,3 +128,20 @@ func (d Deps) audit(event string, fields map[string]any) {
 		d.log().Warn("audit record failed", "event", event, "err", err)
 	}
 }
+
+// auditFields are the accepted assertion's facts that CloudTrail's
+// AssumeRoleWithSAML event can be joined on (issuer, NameID, assertion ID,
+// SourceIdentity, RoleSessionName), never the assertion itself.
+func (r *Result) auditFields(auth string) map[string]any {
+	f := map[string]any{
+		"auth": auth, "issuer": r.Issuer, "name_id": r.NameID, "assertion_id": r.AssertionID,
+		"roles": len(r.Roles),
+	}
+	if r.RoleSessionName != "" {
+		f["role_session_name"] = r.RoleSessionName
+	}
+	if r.SourceIdentity != "" {
+		f["source_identity"] = r.SourceIdentity
+	}
+	return f
+}
