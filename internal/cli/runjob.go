@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -40,7 +39,8 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	if len(removed) > 0 {
 		fmt.Fprintf(f.Streams.Err, "ptsaml: removed %s from the job's environment: the endpoint serves its credentials\n", strings.Join(removed, ", "))
 	}
-	env = submit.JobEnv(env, srv.URL(), srv.Token(), p.Region)
+	jobID := submit.NewJobID(f.Clock.Now())
+	env = submit.WithJobID(submit.JobEnv(env, srv.URL(), srv.Token(), p.Region), jobID)
 	home, _ := f.home()
 	if w := submit.StaticDefaultWarning(env, home); w != "" {
 		fmt.Fprintf(f.Streams.Err, "warning: %s\n", w)
@@ -62,7 +62,7 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 		return err
 	}
 	refresher := submit.NewRefresher(cacheSource{cache: cache, profile: p.Name}, srv, submit.RefreshOptions{
-		Profile: p.Name, RoleARN: sess.RoleARN, WarnBefore: o.warnBefore, NotifyCommand: notify, Reauth: reauth,
+		Profile: p.Name, RoleARN: sess.RoleARN, WarnBefore: o.warnBefore, NotifyCommand: notify, Reauth: reauth, JobID: jobID,
 	}, submit.Deps{Clock: clockwork.NewRealClock(), Status: f.Streams.Err, Audit: aud, Log: f.Log})
 	rctx, stopRefresher := context.WithCancel(ctx)
 	refreshed := make(chan struct{})
@@ -72,16 +72,19 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	}()
 
 	start := f.Clock.Now()
-	_ = aud.Record("job.start", map[string]any{"profile": p.Name, "command": filepath.Base(argv[0]),
-		"role_arn": sess.RoleARN, "expiration": sess.Expiration.UTC().Format(time.RFC3339)})
+	_ = aud.Record("job.start", jobFields(sess.AuditFields(), jobID, argv, f.Getenv))
 	code, runErr := submit.Run(ctx, submit.Job{
 		Argv: argv, Env: env, Stdin: f.Streams.In, Stdout: f.Streams.Out, Stderr: f.Streams.Err,
 	}, f.claimSignals(), submit.RunDeps{Status: f.Streams.Err, Log: f.Log, Guard: f.guardArgv()})
 	stopRefresher()
 	<-refreshed
 	stats := srv.Stats()
-	_ = aud.Record("job.end", map[string]any{"profile": p.Name, "command": filepath.Base(argv[0]), "exit_code": code,
-		"duration_seconds": int64(f.Clock.Now().Sub(start).Seconds()), "refreshes": refresher.Refreshes(), "requests_served": stats.Served})
+	end := map[string]any{"profile": p.Name, "role_arn": sess.RoleARN, "exit_code": code,
+		"duration_seconds": int64(f.Clock.Now().Sub(start).Seconds()), "refreshes": refresher.Refreshes(), "requests_served": stats.Served}
+	if cur, ok := srv.Current(); ok {
+		end["access_key_id"] = cur.AccessKeyID // the last credentials the job was served
+	}
+	_ = aud.Record("job.end", jobFields(end, jobID, argv, f.Getenv))
 	if runErr != nil {
 		return runErr
 	}
@@ -115,6 +118,19 @@ func roleNote(want string) string {
 		return ""
 	}
 	return " for role " + want
+}
+
+// jobFields adds to fields what names the job in an audit record: its ptsaml
+// job id, the command, and the scheduler's ids when it runs under one.
+func jobFields(fields map[string]any, jobID string, argv []string, getenv func(string) string) map[string]any {
+	fields["job_id"] = jobID
+	fields["command"] = filepath.Base(argv[0])
+	for _, v := range []string{"SLURM_JOB_ID", "SLURM_STEP_ID", "SLURM_PROCID"} {
+		if id := getenv(v); id != "" {
+			fields[strings.ToLower(v)] = id
+		}
+	}
+	return fields
 }
 
 // cacheSource re-reads the store, so a login in any terminal reaches the job.

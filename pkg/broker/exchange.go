@@ -85,8 +85,7 @@ func Exchange(ctx context.Context, client STS, in ExchangeInput, d Deps) (*Sessi
 			"expiration", s.Expiration, "session_not_on_or_after", in.Login.SessionNotOnOrAfter)
 	}
 	d.Log.Info("assumed role", "profile", s.Profile, "role", s.RoleARN, "assumed_role", s.AssumedRoleARN, "expiration", s.Expiration)
-	d.audit("role.assumed", map[string]any{"profile": s.Profile, "role_arn": s.RoleARN, "assumed_role_arn": s.AssumedRoleARN,
-		"expiration": s.Expiration.UTC().Format(time.RFC3339), "name_id": s.NameID})
+	d.audit("role.assumed", s.AuditFields())
 	return s, nil
 }
 

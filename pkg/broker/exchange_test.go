@@ -121,7 +121,7 @@ func TestExchangeWire(t *testing.T) {
 		Expiration: t0.Add(time.Hour), Profile: "dev", RoleARN: trainRole.RoleARN, PrincipalARN: trainRole.PrincipalARN,
 		AssumedRoleARN: testAssumedRole, Account: "123456789012", RoleSessionName: "alice@example.com",
 		NameID: "alice@example.com", Issuer: "https://idp.example.com/saml", SourceIdentity: "alice",
-		Roles: []login.RolePair{trainRole, readRole}, IssuedAt: t0,
+		AssertionID: "_a1", Roles: []login.RolePair{trainRole, readRole}, IssuedAt: t0,
 	}
 	if got, want := fmt.Sprintf("%+v", *s), fmt.Sprintf("%+v", wantS); got != want {
 		t.Errorf("session\n got %s\nwant %s", got, want)
@@ -131,7 +131,9 @@ func TestExchangeWire(t *testing.T) {
 	}
 	f := td.audit.events[0].Fields
 	wantF := map[string]any{"profile": "dev", "role_arn": trainRole.RoleARN, "assumed_role_arn": testAssumedRole,
-		"expiration": "2026-11-29T19:00:00Z", "name_id": "alice@example.com"}
+		"expiration": "2026-11-29T19:00:00Z", "name_id": "alice@example.com", "access_key_id": testAccessKey,
+		"role_session_name": "alice@example.com", "source_identity": "alice", "assertion_id": "_a1",
+		"issuer": "https://idp.example.com/saml"}
 	if fmt.Sprint(f) != fmt.Sprint(wantF) {
 		t.Errorf("audit fields = %v, want %v", f, wantF)
 	}

@@ -31,6 +31,7 @@ type Session struct {
 	NameID          string `json:"NameId,omitempty"`
 	Issuer          string `json:"Issuer,omitempty"`
 	SourceIdentity  string `json:"SourceIdentity,omitempty"`
+	AssertionID     string `json:"AssertionId,omitempty"`
 
 	// Roles are the role/provider pairs the IdP offered at this login, so
 	// `ptsaml roles` can list them without a new login.
@@ -95,6 +96,28 @@ func (s *Session) complete() bool {
 	return s != nil && s.AccessKeyID != "" && s.SecretAccessKey != "" && s.SessionToken != ""
 }
 
+// AuditFields are the session's facts an audit record carries so it can be
+// joined with CloudTrail: the AssumeRoleWithSAML/WebIdentity event records the
+// role, session name, SourceIdentity, issuer and subject (NameID), and every
+// call made with the credentials records the access key ID and the
+// assumed-role ARN. None of them is a secret.
+func (s *Session) AuditFields() map[string]any {
+	f := map[string]any{
+		"profile": s.Profile, "role_arn": s.RoleARN, "assumed_role_arn": s.AssumedRoleARN,
+		"role_session_name": s.RoleSessionName, "access_key_id": s.AccessKeyID,
+		"expiration": s.Expiration.UTC().Format(time.RFC3339),
+	}
+	for k, v := range map[string]string{
+		"source_identity": s.SourceIdentity, "assertion_id": s.AssertionID,
+		"issuer": s.Issuer, "name_id": s.NameID,
+	} {
+		if v != "" {
+			f[k] = v
+		}
+	}
+	return f
+}
+
 // newSession builds the Session from STS's answer and the login's facts.
 func newSession(in ExchangeInput, out *sts.AssumeRoleWithSAMLOutput, issuedAt time.Time) (*Session, error) {
 	c := out.Credentials
@@ -114,6 +137,7 @@ func newSession(in ExchangeInput, out *sts.AssumeRoleWithSAMLOutput, issuedAt ti
 		NameID:          in.Login.NameID,
 		Issuer:          in.Login.Issuer,
 		SourceIdentity:  in.Login.SourceIdentity,
+		AssertionID:     in.Login.AssertionID,
 		Roles:           slices.Clone(in.Login.Roles),
 		IssuedAt:        issuedAt,
 	}

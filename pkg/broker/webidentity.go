@@ -84,9 +84,7 @@ func ExchangeWebIdentity(ctx context.Context, client STSWebIdentity, in WebIdent
 	}
 	d.Log.Info("assumed role with web identity", "profile", s.Profile, "role", s.RoleARN, "assumed_role", s.AssumedRoleARN,
 		"issuer", s.Issuer, "subject", s.NameID, "expiration", s.Expiration)
-	fields := map[string]any{"profile": s.Profile, "role_arn": s.RoleARN, "assumed_role_arn": s.AssumedRoleARN,
-		"expiration": s.Expiration.UTC().Format(time.RFC3339), "name_id": s.NameID, "issuer": s.Issuer,
-		"role_session_name": s.RoleSessionName}
+	fields := s.AuditFields()
 	if len(s.CI) > 0 {
 		fields["ci"] = maps.Clone(s.CI)
 	}

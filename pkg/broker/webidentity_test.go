@@ -132,7 +132,7 @@ func TestExchangeWebIdentityWire(t *testing.T) {
 	}
 	wantF := map[string]any{"profile": "ci", "role_arn": ciRoleARN, "assumed_role_arn": wantS.AssumedRoleARN,
 		"expiration": "2026-11-29T19:00:00Z", "name_id": githubSub, "issuer": githubIss,
-		"role_session_name": wantName, "ci": wantCI}
+		"role_session_name": wantName, "ci": wantCI, "access_key_id": testAccessKey}
 	if got := fmt.Sprint(td.audit.events[0].Fields); got != fmt.Sprint(wantF) {
 		t.Errorf("audit fields = %v, want %v", got, wantF)
 	}

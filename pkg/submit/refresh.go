@@ -63,6 +63,8 @@ type RefreshOptions struct {
 	// Reauth, when set, renews the credentials before they run out: see
 	// Refresher.
 	Reauth Reauth
+	// JobID names the job in the audit records of its refreshes.
+	JobID string
 }
 
 // defaultWarnBefore are the expiry-warning lead times used when

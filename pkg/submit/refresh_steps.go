@@ -72,10 +72,12 @@ func (r *Refresher) offer(s *broker.Session, source string) bool {
 	}
 	r.statusf("ptsaml: %s (valid until %s)", verb, s.Expiration.UTC().Format("15:04:05 UTC"))
 	if r.d.Audit != nil {
-		err := r.d.Audit.Record("refresh", map[string]any{
-			"profile": r.o.Profile, "role_arn": s.RoleARN,
-			"expiration": s.Expiration.UTC().Format(time.RFC3339), "source": source,
-		})
+		fields := s.AuditFields()
+		fields["profile"], fields["source"] = r.o.Profile, source
+		if r.o.JobID != "" {
+			fields["job_id"] = r.o.JobID
+		}
+		err := r.d.Audit.Record("refresh", fields)
 		if err != nil {
 			r.d.Log.Warn("audit refresh", "err", err)
 		}

@@ -34,7 +34,8 @@ func TestRefresherPicksUpNewerSession(t *testing.T) {
 		t.Errorf("status %q, want %q", got, want)
 	}
 	wantAudit := []auditEvent{{"refresh", map[string]any{"profile": "dev", "role_arn": roleA,
-		"expiration": "2026-11-29T15:02:00Z", "source": "store"}}}
+		"expiration": "2026-11-29T15:02:00Z", "source": "store", "access_key_id": "K2",
+		"assumed_role_arn": "", "role_session_name": "alice"}}}
 	if got := h.audit.all(); !reflect.DeepEqual(got, wantAudit) {
 		t.Errorf("audit %v, want %v", got, wantAudit)
 	}
