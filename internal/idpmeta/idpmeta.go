@@ -55,7 +55,8 @@ type Result struct {
 
 // Load returns the IdP metadata. For a URL it uses a cached copy younger
 // than MaxAge, else fetches, validates and caches the document; when the
-// fetch fails it falls back on an older cached copy with a warning.
+// fetch fails it falls back on an older cached copy with a warning naming
+// its age, and without one it fails saying what to do.
 func (s Source) Load(ctx context.Context) (*Result, error) {
 	clk := s.Clock
 	if clk == nil {
@@ -121,11 +122,20 @@ func (s Source) loadURL(ctx context.Context, clk clock.Clock) (*Result, error) {
 	}
 	data, ed, err := s.fetch(ctx)
 	if err != nil {
-		if cached == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, err
 		}
-		warn := fmt.Sprintf("IdP metadata URL unreachable, using cached copy from %s: %v",
-			cached.fetchedAt.UTC().Format(time.RFC3339), err)
+		what := "is unreachable"
+		var nm *notMetadataError
+		if errors.As(err, &nm) {
+			what = "does not serve usable metadata"
+		}
+		if cached == nil {
+			return nil, fmt.Errorf("the IdP metadata URL %s and no copy is cached (%w): "+
+				"check the network and the profile's idp_metadata_url, or save the metadata to a file and set idp_metadata_file", what, err)
+		}
+		warn := fmt.Sprintf("IdP metadata URL %s, using the cached copy fetched %s ago (%s): %v",
+			what, now.Sub(cached.fetchedAt).Round(time.Minute), cached.fetchedAt.UTC().Format(time.RFC3339), err)
 		return &Result{Descriptor: cachedED, FromCache: true, Warnings: []string{warn}}, nil
 	}
 	res := &Result{Descriptor: ed}
@@ -160,14 +170,20 @@ func (s Source) fetch(ctx context.Context) ([]byte, *saml.EntityDescriptor, erro
 	}
 	data, err := readLimited(resp.Body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("fetch idp metadata %s: %w", shown, err)
+		return nil, nil, &notMetadataError{fmt.Errorf("fetch idp metadata %s: %w", shown, err)}
 	}
 	ed, err := Parse(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("fetch idp metadata %s: %w", shown, err)
+		return nil, nil, &notMetadataError{fmt.Errorf("fetch idp metadata %s: %w", shown, err)}
 	}
 	return data, ed, nil
 }
+
+// notMetadataError is a fetch that got an answer, but not usable metadata.
+type notMetadataError struct{ err error }
+
+func (e *notMetadataError) Error() string { return e.err.Error() }
+func (e *notMetadataError) Unwrap() error { return e.err }
 
 // noDowngrade returns a copy of c (or of a plain client when nil) that
 // refuses redirects from https to anything else, since the metadata's

@@ -31,7 +31,7 @@ const (
 // newIdentityProvider builds the crewjam IdP: our login form as
 // SessionProvider, loopback-only SPs made up from each AuthnRequest, and an
 // AssertionMaker that releases the AWS attributes with times from the
-// sandbox clock.
+// IdP's clock (the sandbox clock plus SetIdPClockOffset).
 func (s *Server) newIdentityProvider(key *rsa.PrivateKey, cert *x509.Certificate) *saml.IdentityProvider {
 	base, _ := url.Parse(s.url)
 	metadataURL, ssoURL := *base, *base
@@ -44,8 +44,8 @@ func (s *Server) newIdentityProvider(key *rsa.PrivateKey, cert *x509.Certificate
 		MetadataURL:             metadataURL,
 		SSOURL:                  ssoURL,
 		ServiceProviderProvider: loopbackSPs{acsURLs: s.opts.ACSURLs, entityID: s.opts.SPEntityID},
-		SessionProvider:         loginForm{log: s.log, clock: s.clock},
-		AssertionMaker:          awsAssertionMaker{clock: s.clock},
+		SessionProvider:         loginForm{log: s.log, clock: s.idpClock()},
+		AssertionMaker:          awsAssertionMaker{clock: s.idpClock()},
 		SignatureMethod:         dsig.RSASHA256SignatureMethod,
 		ValidDuration:           &validFor,
 		ResponseFormTemplate:    responseFormTemplate,

@@ -32,6 +32,7 @@ func (m awsAssertionMaker) MakeAssertion(req *saml.IdpAuthnRequest, session *sam
 		return fmt.Errorf("make assertion: unknown sandbox user %q", session.UserName)
 	}
 	now := m.clock.Now().UTC()
+	req.Now = now // the Response's IssueInstant: the same clock as the assertion's
 	req.Assertion = &saml.Assertion{
 		ID:           randomID("id-"),
 		IssueInstant: now,

@@ -73,6 +73,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	faults faults // switched on by tests: FailSTS, SetIdPClockOffset
 }
 
 // Start binds the listener, then serves until Close or until ctx is done.

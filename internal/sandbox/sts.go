@@ -84,6 +84,11 @@ func (s *stsService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	action, version := form.Get("Action"), form.Get("Version")
+	if e := s.srv.faults.stsFault(action); e != nil {
+		s.log.Warn("sandbox sts: injected failure", "action", action, "status", e.Status, "code", e.Code)
+		writeSTSError(w, reqID, e)
+		return
+	}
 	switch {
 	case action == "AssumeRoleWithSAML":
 		s.serveAssumeRoleWithSAML(w, reqID, form)

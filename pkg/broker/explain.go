@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -28,44 +29,84 @@ func (e *AdviceError) Unwrap() error { return e.err }
 
 // Explain turns an STS error into an *AdviceError saying what to do. It
 // knows IDPRejectedClaim, InvalidIdentityToken, ExpiredTokenException,
-// ValidationError, AccessDenied, RegionDisabledException, throttling and an
+// ValidationError, AccessDenied, RegionDisabledException, throttling, STS
+// failing (InternalFailure, ServiceUnavailable or any 5xx answer) and an
 // unreachable endpoint; for ExchangeWebIdentity's errors InvalidIdentityToken
 // (which claim), ExpiredTokenException, IDPCommunicationError, AccessDenied
-// and ValidationError get web identity advice. STS's message is kept (minus
-// anything that looks like an assertion or token); other errors, nil and
-// context cancellation come back as they are.
+// and ValidationError get web identity advice. When the SDK gave up after
+// retrying, the advice says after how many attempts. STS's message is kept
+// (minus anything that looks like an assertion or token); other errors, nil
+// and context cancellation come back as they are.
 func Explain(err error) error {
 	var adv *AdviceError
 	if err == nil || errors.As(err, &adv) || errors.Is(err, context.Canceled) {
 		return err
 	}
+	a := explainAnswer(err)
+	if a == nil {
+		a = explainUnreachable(err)
+	}
+	if a == nil {
+		return err
+	}
+	var tries *retry.MaxAttemptsError
+	if errors.As(err, &tries) && tries.Attempt > 1 {
+		a.Cause += fmt.Sprintf(" after %d attempts", tries.Attempt)
+	}
+	a.err = err
+	return a
+}
+
+// explainAnswer explains an answer STS gave: by its error code, or by its
+// HTTP status when STS failed (5xx) without a code ptsaml knows.
+func explainAnswer(err error) *AdviceError {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "" {
 		code, msg := apiErr.ErrorCode(), scrub(apiErr.ErrorMessage())
-		a := explainWebIdentity(err, code, msg)
-		if a == nil {
-			a = explainCode(code, msg)
-		}
-		if a != nil {
-			a.err = err
+		if a := explainWebIdentity(err, code, msg); a != nil {
 			return a
 		}
-		return err
+		if a := explainCode(code, msg); a != nil {
+			return a
+		}
 	}
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500 {
+		said := fmt.Sprintf("HTTP %d", respErr.HTTPStatusCode())
+		if apiErr != nil && apiErr.ErrorCode() != "" {
+			said += " " + apiErr.ErrorCode()
+			if msg := scrub(apiErr.ErrorMessage()); msg != "" {
+				said += ": " + msg
+			}
+		}
+		return unavailable(said)
+	}
+	return nil
+}
+
+// explainUnreachable explains a request that never got an answer.
+func explainUnreachable(err error) *AdviceError {
 	var sendErr *smithyhttp.RequestSendError
 	var urlErr *url.Error
-	if errors.As(err, &sendErr) || errors.As(err, &urlErr) {
-		endpoint, reason := "(unknown)", scrub(err.Error())
-		if errors.As(err, &urlErr) {
-			endpoint, reason = redactURL(urlErr.URL), scrub(urlErr.Err.Error())
-		}
-		return &AdviceError{
-			Cause: fmt.Sprintf("cannot reach the STS endpoint %s (%s)", endpoint, reason),
-			Fix:   "check the network and proxy settings, the profile's region and sts_endpoint, or use another --region",
-			err:   err,
-		}
+	if !errors.As(err, &sendErr) && !errors.As(err, &urlErr) {
+		return nil
 	}
-	return err
+	endpoint, reason := "(unknown)", scrub(err.Error())
+	if errors.As(err, &urlErr) {
+		endpoint, reason = redactURL(urlErr.URL), scrub(urlErr.Err.Error())
+	}
+	return &AdviceError{
+		Cause: fmt.Sprintf("cannot reach the STS endpoint %s (%s)", endpoint, reason),
+		Fix:   "check the network and proxy settings, the profile's region and sts_endpoint, or use another --region",
+	}
+}
+
+// unavailable is the advice for STS failing on its side (5xx).
+func unavailable(said string) *AdviceError {
+	return &AdviceError{
+		Cause: "STS is unavailable (" + said + ")",
+		Fix:   "the failure is on AWS's side; wait a few minutes and run `ptsaml login` again, and if it persists check https://health.aws.amazon.com or use another --region",
+	}
 }
 
 // explainCode maps an STS error code to advice; nil when the code is unknown.
@@ -118,8 +159,10 @@ func explainCode(code, msg string) *AdviceError {
 	case "Throttling", "ThrottlingException", "RequestLimitExceeded":
 		return &AdviceError{
 			Cause: "STS is throttling requests (" + said + ")",
-			Fix:   "wait a minute and try again; parallel jobs should share one login per profile instead of each logging in",
+			Fix:   "wait a minute and run `ptsaml login` again; parallel jobs should share one login per profile instead of each logging in",
 		}
+	case "InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException":
+		return unavailable(said)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ package broker
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -20,6 +21,12 @@ const DefaultRegion = "us-east-1"
 // errors) so a refusal reaches the person quickly.
 const stsMaxAttempts = 3
 
+// stsMaxBackoff caps each wait between attempts. With 3 attempts the SDK's
+// exponential backoff with full jitter waits a random time up to 1 s, then
+// up to 2 s, after throttling, and up to 50 ms, then 100 ms, after a 5xx or
+// transport error: below the cap, which holds should the SDK's formula grow.
+const stsMaxBackoff = 5 * time.Second
+
 // STS is the part of the STS API that the broker calls. *sts.Client satisfies it.
 type STS interface {
 	AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, opts ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error)
@@ -31,14 +38,21 @@ type STS interface {
 // .amazonaws.com.cn in China, GovCloud's own) when endpoint is empty; a
 // non-empty endpoint (for example a sandbox or a VPC endpoint URL) replaces it.
 // An empty region means us-east-1. A nil httpClient selects the SDK default.
-// Throttling and transient failures are retried by the SDK with jittered
-// backoff, at most 3 attempts in all.
+// Throttling, 5xx answers and transport errors are retried by the SDK, at
+// most 3 attempts in all, after a random (full jitter) exponential backoff
+// of at most stsMaxBackoff (5 s) per wait; an x-amz-retry-after header from
+// STS can lengthen a wait by at most 5 s more. Refusals (AccessDenied,
+// InvalidIdentityToken, ExpiredTokenException, …) are sent once. A context
+// cancelled during a wait ends the call at once with the context's error.
+// AssumeRoleWithWebIdentity on this client retries the same way (the SDK
+// adds IDPCommunicationError to what it retries).
 func NewSTS(region, endpoint string, httpClient *http.Client) *sts.Client {
 	return newSTS(region, endpoint, httpClient)
 }
 
-// newSTS is NewSTS with extra retry options, so tests can remove the backoff
-// wait without building the client differently.
+// newSTS is NewSTS with extra retry options, applied after NewSTS's own, so
+// tests can shorten or record the backoff without building the client
+// differently.
 func newSTS(region, endpoint string, httpClient *http.Client, retryOpts ...func(*retry.StandardOptions)) *sts.Client {
 	if region == "" {
 		region = DefaultRegion
@@ -47,7 +61,7 @@ func newSTS(region, endpoint string, httpClient *http.Client, retryOpts ...func(
 		Region:      region,
 		Credentials: aws.AnonymousCredentials{},
 		Retryer: retry.NewStandard(append([]func(*retry.StandardOptions){
-			func(o *retry.StandardOptions) { o.MaxAttempts = stsMaxAttempts },
+			func(o *retry.StandardOptions) { o.MaxAttempts, o.MaxBackoff = stsMaxAttempts, stsMaxBackoff },
 		}, retryOpts...)...),
 	}
 	if endpoint != "" {

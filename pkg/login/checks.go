@@ -12,6 +12,16 @@ import (
 // response is refused (the same allowance crewjam/saml makes).
 const MaxClockSkew = 3 * time.Minute
 
+// requestSlack is how much earlier than the AuthnRequest an assertion may
+// say it was issued without that proving the clocks disagree: timestamps
+// are often cut to the second.
+const requestSlack = 5 * time.Second
+
+const (
+	hintClock      = "fix this machine's clock (timedatectl / chrony), then sign in again"
+	hintMaybeClock = "sign in again; if it keeps happening, fix this machine's clock (timedatectl / chrony)"
+)
+
 const bearerMethod = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 
 const hintAdmin = "ask your IdP administrator to check the AWS application's SAML settings"
@@ -75,8 +85,9 @@ func checkDestination(dest string, cfg Config) *RejectedError {
 	return nil
 }
 
-// checkFacts applies the SubjectConfirmation and time rules.
-func checkFacts(f facts, cfg Config, now time.Time) *RejectedError {
+// checkFacts applies the SubjectConfirmation and time rules. requestedAt is
+// when the AuthnRequest was made (zero: not known).
+func checkFacts(f facts, cfg Config, now, requestedAt time.Time) *RejectedError {
 	if f.confirmations != 1 || len(f.methods) != 1 {
 		return reject(CodeSubjectConfirmation, hintAdmin,
 			"assertion must have exactly one SubjectConfirmation, found %d", f.confirmations)
@@ -95,21 +106,8 @@ func checkFacts(f facts, cfg Config, now time.Time) *RejectedError {
 		return reject(CodeRecipient, "set the IdP's recipient to the ACS or AWS sign-in URL, or add it to the profile's recipients",
 			"assertion Recipient %s is not an accepted recipient", quote(r))
 	}
-	for _, w := range []struct {
-		what string
-		t    time.Time
-	}{{"assertion", f.issueInstant}, {"response", f.respIssueInstant}} {
-		if d := w.t.Sub(now); !w.t.IsZero() && d > MaxClockSkew {
-			return reject(CodeFutureIssueInstant, "check this machine's clock (timedatectl)",
-				"%s IssueInstant is %s in the future: check this machine's clock (timedatectl)", w.what, human(d))
-		}
-	}
-	if f.issueInstant.IsZero() {
-		return reject(CodeMalformed, hintAdmin, "assertion has no IssueInstant")
-	}
-	if age := now.Sub(f.issueInstant); age > saml.MaxIssueDelay {
-		return reject(CodeStale, "sign in again; if it keeps happening, check this machine's clock (timedatectl)",
-			"assertion was issued %s ago, longer than the %s allowed", human(age), human(saml.MaxIssueDelay))
+	if rej := checkIssueInstant(f, now, requestedAt); rej != nil {
+		return rej
 	}
 	notAfter := f.scdNotOnOrAfter[0]
 	if notAfter.IsZero() {
@@ -123,6 +121,39 @@ func checkFacts(f facts, cfg Config, now time.Time) *RejectedError {
 			"assertion expired at %s (%s ago)", notAfter.UTC().Format(time.RFC3339), human(now.Sub(notAfter)))
 	}
 	return nil
+}
+
+// checkIssueInstant refuses an assertion issued in the future or too long
+// ago, and names the clock skew between this machine and the IdP: certainly
+// when the assertion is dated after now (it cannot have been issued later
+// than it arrived) or before the AuthnRequest it answers was made (it cannot
+// have been issued earlier), as a possibility otherwise.
+func checkIssueInstant(f facts, now, requestedAt time.Time) *RejectedError {
+	for _, w := range []struct {
+		what string
+		t    time.Time
+	}{{"assertion", f.issueInstant}, {"response", f.respIssueInstant}} {
+		if d := w.t.Sub(now); !w.t.IsZero() && d > MaxClockSkew {
+			return reject(CodeFutureIssueInstant, hintClock,
+				"%s IssueInstant is %s in the future: check this machine's clock (timedatectl); it is about %s behind the IdP's",
+				w.what, human(d), human(d))
+		}
+	}
+	if f.issueInstant.IsZero() {
+		return reject(CodeMalformed, hintAdmin, "assertion has no IssueInstant")
+	}
+	age := now.Sub(f.issueInstant)
+	if age <= saml.MaxIssueDelay {
+		return nil
+	}
+	if early := requestedAt.Sub(f.issueInstant); !requestedAt.IsZero() && !requestedAt.After(now) && early > requestSlack {
+		return reject(CodeStale, hintClock,
+			"assertion was issued %s before this login's request was sent: this machine's clock is about %s ahead of the IdP's; fix the clock (timedatectl / chrony)",
+			human(early), human(age))
+	}
+	return reject(CodeStale, hintMaybeClock,
+		"assertion was issued %s ago, longer than the %s allowed: the sign-in took that long, or this machine's clock is about %s ahead of the IdP's (check it with timedatectl)",
+		human(age), human(saml.MaxIssueDelay), human(age))
 }
 
 // checkAudience is crewjam's ValidateAudienceRestriction: an

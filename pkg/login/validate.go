@@ -27,6 +27,10 @@ type ValidateOptions struct {
 	RelayState, WantRelayState string
 	Clock                      Clock       // nil = wall clock
 	Replay                     ReplayCache // nil = no replay check
+	// RequestedAt is when the AuthnRequest with RequestID was made, by
+	// Clock; zero when not known. An assertion issued well before it proves
+	// the IdP's clock is behind this machine's, and the refusal says so.
+	RequestedAt time.Time
 }
 
 // Validate checks a base64 SAMLResponse as posted to the ACS and returns
@@ -76,7 +80,11 @@ func Validate(ctx context.Context, raw string, cfg Config, v ValidateOptions) (*
 	if rej := checkDestination(s.destination, cfg); rej != nil {
 		return nil, annotate(rej)
 	}
-	if rej := checkFacts(s.facts, cfg, now); rej != nil {
+	requestedAt := v.RequestedAt
+	if unsolicited { // it answers no request of ours
+		requestedAt = time.Time{}
+	}
+	if rej := checkFacts(s.facts, cfg, now, requestedAt); rej != nil {
 		return nil, annotate(rej)
 	}
 
@@ -84,7 +92,7 @@ func Validate(ctx context.Context, raw string, cfg Config, v ValidateOptions) (*
 	if err != nil {
 		return nil, annotate(mapCrewjamError(err, s))
 	}
-	if rej := checkFacts(verifiedFacts(assertion), cfg, now); rej != nil {
+	if rej := checkFacts(verifiedFacts(assertion), cfg, now, requestedAt); rej != nil {
 		return nil, annotate(rej)
 	}
 	res, rej := extract(assertion)
