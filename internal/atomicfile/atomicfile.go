@@ -27,15 +27,19 @@ type Options struct {
 
 // Write replaces path with data atomically. The directory is created 0700
 // when missing. On any error the old file is untouched and no temporary
-// file is left behind.
+// file is left behind; the error is an *Error naming path. Temporary files
+// that a writer of the same path left when it died are removed first, so a
+// crash leaves at most one behind until the next write.
 func Write(path string, data []byte, o Options) (err error) {
 	dir := filepath.Dir(path)
+	fail := func(step string, err error) error { return &Error{Op: "write", Path: path, Step: step, Err: err} }
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create directory: %w", err)
+		return fail("create directory", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	removeStale(dir, filepath.Base(path))
+	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+Self().String()+".*"+tempSuffix)
 	if err != nil {
-		return fmt.Errorf("create temp file: %w", err)
+		return fail("create temp file", err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -49,24 +53,24 @@ func Write(path string, data []byte, o Options) (err error) {
 		perm = 0o600
 	}
 	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod temp file: %w", err)
+		return fail("chmod temp file", err)
 	}
 	write := o.WriteData
 	if write == nil {
 		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
 	}
 	if err := write(f, data); err != nil {
-		return fmt.Errorf("write temp file: %w", err)
+		return fail("write temp file", err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync temp file: %w", err)
+		return fail("sync temp file", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("close temp file: %w", err)
+		return fail("close temp file", err)
 	}
 	if !o.ModTime.IsZero() {
 		if err := os.Chtimes(tmp, o.ModTime, o.ModTime); err != nil {
-			return fmt.Errorf("set modification time: %w", err)
+			return fail("set modification time", err)
 		}
 	}
 	rename := o.Rename
@@ -74,9 +78,12 @@ func Write(path string, data []byte, o Options) (err error) {
 		rename = os.Rename
 	}
 	if err := rename(tmp, path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
+		return fail("replace the file", err)
 	}
-	return SyncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return fail("sync directory", err)
+	}
+	return nil
 }
 
 // PrivateDir creates dir (and missing parents) 0700, or tightens an existing
@@ -86,7 +93,7 @@ func PrivateDir(dir string) error {
 		return errors.New("no directory configured")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create directory: %w", err)
+		return &Error{Op: "create", Path: dir, Step: "create directory", Err: err}
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -106,7 +113,9 @@ func PrivateDir(dir string) error {
 }
 
 // SyncDir makes a rename or removal in dir durable (a no-op on Windows).
-func SyncDir(dir string) error {
+func SyncDir(dir string) error { return syncDir(dir) }
+
+func syncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}

@@ -64,6 +64,9 @@ func Open(path string, clk clock.Clock, opts ...Option) (*Log, error) {
 	}
 	f, err := openFile(path)
 	if err != nil {
+		if advice := atomicfile.Advice(err); advice != "" {
+			return nil, fmt.Errorf("open audit log: %w; %s", err, advice)
+		}
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	return &Log{f: f, clk: clk, path: path, opts: o, lock: flock.New(path+".lock", flock.SetPermissions(0o600))}, nil

@@ -59,6 +59,9 @@ func (f *Factory) credentialProcess(ctx context.Context, p *config.Profile, o si
 		return nil, err
 	}
 	sess, err := cache.Ensure(ctx, f.ensureOptions(p, o, nil))
+	if errors.Is(err, broker.ErrDamaged) {
+		return nil, err // says what to do; no sign-in would get past it
+	}
 	if err != nil && f.nobodyToSignIn(p, o) {
 		return nil, f.needsPerson(p, err)
 	}

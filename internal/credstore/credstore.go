@@ -22,6 +22,26 @@ var ErrNotFound = errors.New("no cached credentials")
 // how to choose the file store (`--store file`, `store: file`, PTSAML_STORE=file).
 var ErrUnavailable = errors.New("keyring not available")
 
+// ErrDamaged reports a stored value whose parts do not fit together (a keyring
+// value with a missing chunk or a wrong checksum, an entry some other program
+// wrote). Errors matching it are *DamagedError. The value stays where it is
+// until it is deleted or overwritten.
+var ErrDamaged = errors.New("stored value is damaged")
+
+// DamagedError says which entry is damaged and how; it never quotes the value.
+type DamagedError struct {
+	Store  string // backend kind
+	Key    string
+	Reason string // e.g. "chunk 2 of 3 is missing"
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%s entry %q is damaged: %s", e.Store, e.Key, e.Reason)
+}
+
+// Is makes a *DamagedError match ErrDamaged.
+func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
+
 // Store is a byte-level secret store. Implementations are safe for concurrent use.
 type Store interface {
 	// Get returns a copy of the value stored under key; ErrNotFound when absent.

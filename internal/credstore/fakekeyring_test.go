@@ -40,7 +40,7 @@ func (f *fakeKeyring) Set(service, user, password string) error {
 			return err
 		}
 	}
-	if strings.Contains(user, chunkMark) && len(password) > f.maxChunk {
+	if isChunk(user) && len(password) > f.maxChunk {
 		f.maxChunk = len(password)
 	}
 	f.m[user] = password
@@ -81,11 +81,24 @@ func (f *fakeKeyring) chunks(key string) int {
 	defer f.mu.Unlock()
 	n := 0
 	for u := range f.m {
-		if strings.HasPrefix(u, key+chunkMark) {
+		if strings.HasPrefix(u, key+chunkMark) && isChunk(u) {
 			n++
 		}
 	}
 	return n
+}
+
+// isChunk tells chunk entries from headers and records of writes in progress.
+func isChunk(user string) bool {
+	return strings.Contains(user, chunkMark) && !strings.HasSuffix(user, chunkMark+"pending")
+}
+
+// has reports whether the fake holds an entry named user.
+func (f *fakeKeyring) has(user string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.m[user]
+	return ok
 }
 
 func (f *fakeKeyring) entries() int {

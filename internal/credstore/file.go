@@ -12,13 +12,15 @@ import (
 	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
-// maxFileKey keeps the encoded file name under the usual 255-byte limit.
-const maxFileKey = 180
+// maxFileKey keeps the encoded file name, and the name of its temporary file
+// (which adds a writer tag and a random number), under the usual 255-byte limit.
+const maxFileKey = 160
 
 // FileStore keeps one 0600 file per key in a 0700 directory. File names are "k-" plus
 // the key in unpadded URL-safe base64, so any key maps to a safe name. Set writes a temp
 // file in the same directory, fsyncs it, renames it over the old file and fsyncs the
-// directory, so readers see either the old or the new value, never a mix.
+// directory, so readers see either the old or the new value, never a mix. A temp file
+// left by a writer that was killed is removed by the next Set of the same key.
 type FileStore struct {
 	// Dir holds the files. It is created 0700 when missing; an existing directory that
 	// group or others can access is tightened to 0700 (or Set fails saying so).
@@ -68,7 +70,8 @@ func (s *FileStore) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Set replaces the file for key atomically; on error the old file is untouched and no
-// temp file is left behind.
+// temp file is left behind. A full disk, a quota, a read-only file system or missing
+// permission give an error naming the file and what to do (see atomicfile.Error).
 func (s *FileStore) Set(ctx context.Context, key string, value []byte) error {
 	if err := checkFileKey(key); err != nil {
 		return fmt.Errorf("file store set: %w", err)
@@ -77,12 +80,10 @@ func (s *FileStore) Set(ctx context.Context, key string, value []byte) error {
 		return fmt.Errorf("file store set: %w", err)
 	}
 	if err := atomicfile.PrivateDir(s.Dir); err != nil {
-		return fmt.Errorf("file store set: %w", err)
+		return fmt.Errorf("file store: %w", err)
 	}
-	if err := atomicfile.Write(s.Path(key), value, atomicfile.Options{WriteData: s.write, Rename: s.rename}); err != nil {
-		return fmt.Errorf("file store set: %w", err)
-	}
-	return nil
+	// The error names the file: no prefix needed.
+	return atomicfile.Write(s.Path(key), value, atomicfile.Options{WriteData: s.write, Rename: s.rename})
 }
 
 // Delete removes the file for key; a missing file is not an error.
@@ -93,15 +94,5 @@ func (s *FileStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("file store delete: %w", err)
 	}
-	err := os.Remove(s.Path(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("file store delete: %w", err)
-	}
-	if err := atomicfile.SyncDir(s.Dir); err != nil {
-		return fmt.Errorf("file store delete: %w", err)
-	}
-	return nil
+	return atomicfile.Remove(s.Path(key))
 }

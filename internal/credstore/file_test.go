@@ -57,7 +57,7 @@ func TestFileStoreNotADirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := NewFile(f).Set(context.Background(), "k", []byte("v"))
-	if err == nil || !strings.Contains(err.Error(), "file store set") {
+	if err == nil || !strings.Contains(err.Error(), "file store: cannot create "+f) {
 		t.Fatalf("Set into a regular file: err = %v", err)
 	}
 }
@@ -108,9 +108,20 @@ func TestFileStoreFailedWriteKeepsOldValue(t *testing.T) {
 	}
 }
 
+// The longest key accepted must work, temp file included (file names are limited to 255
+// bytes); one byte more is refused before anything is written.
 func TestFileStoreLongKey(t *testing.T) {
-	err := NewFile(t.TempDir()).Set(context.Background(), strings.Repeat("k", 181), []byte("v"))
-	if err == nil || !strings.Contains(err.Error(), "longer than 180") {
+	ctx := context.Background()
+	s := NewFile(t.TempDir())
+	longest := strings.Repeat("k", maxFileKey)
+	if err := s.Set(ctx, longest, []byte("v")); err != nil {
+		t.Fatalf("Set with a %d-byte key: %v", maxFileKey, err)
+	}
+	if v, err := s.Get(ctx, longest); err != nil || string(v) != "v" {
+		t.Fatalf("Get with a %d-byte key = %q, %v", maxFileKey, v, err)
+	}
+	err := s.Set(ctx, longest+"k", []byte("v"))
+	if err == nil || !strings.Contains(err.Error(), "longer than 160") {
 		t.Fatalf("Set with long key: err = %v", err)
 	}
 }

@@ -30,7 +30,10 @@ const chunkMark = "/chunk/"
 // holds a small JSON header naming the current generation, chunk count, length and
 // SHA-256. Set writes a fresh generation's chunks first and switches the header last, so
 // a failure part-way leaves the previous value readable; the previous generation's chunks
-// are deleted once the header has switched. Every keyring call is bounded by Timeout.
+// are deleted once the header has switched. While it writes, an entry
+// "<key>/chunk/pending" records the generations in play and the writing process, so that
+// when a writer is killed part-way the next Set or Delete of the key removes the chunks it
+// left. Every keyring call is bounded by Timeout.
 //
 // Use NewKeyring, or set the exported fields before first use; do not copy after use.
 type KeyringStore struct {
@@ -60,9 +63,6 @@ type header struct {
 	SHA256 string `json:"sha256"`
 }
 
-// errDamaged marks a value whose header or chunks do not fit together.
-var errDamaged = errors.New("damaged keyring entry")
-
 func (s *KeyringStore) service() string {
 	if s.Service == "" {
 		return DefaultService
@@ -75,6 +75,10 @@ func (s *KeyringStore) chunkSize() int {
 		return DefaultChunkSize
 	}
 	return s.ChunkSize
+}
+
+func damaged(key, reason string) error {
+	return &DamagedError{Store: KindKeyring, Key: key, Reason: reason}
 }
 
 func chunkUser(key, gen string, i int) string {
@@ -91,8 +95,8 @@ func checkKeyringKey(key string) error {
 	return nil
 }
 
-// readHeader returns ErrNotFound when key is absent and errDamaged when the entry is not
-// a header this package wrote.
+// readHeader returns ErrNotFound when key is absent and a *DamagedError when the entry is
+// not a header this package wrote.
 func (s *KeyringStore) readHeader(ctx context.Context, key string) (*header, error) {
 	raw, err := s.kget(ctx, key)
 	if err != nil {
@@ -101,14 +105,14 @@ func (s *KeyringStore) readHeader(ctx context.Context, key string) (*header, err
 	var h header
 	if err := json.Unmarshal([]byte(raw), &h); err != nil || h.Format != headerFormat || h.Gen == "" ||
 		h.Chunks < 0 || h.Len < 0 {
-		return nil, fmt.Errorf("%w: %q does not hold a ptsaml header", errDamaged, key)
+		return nil, damaged(key, "it does not hold a ptsaml header")
 	}
 	return &h, nil
 }
 
 // Get returns the value stored under key. A value whose chunks are missing or do not
-// match the header's checksum is reported as ErrNotFound (with the reason in the message),
-// so that callers log in again and overwrite it.
+// match the header's checksum is a *DamagedError (matching ErrDamaged): Delete or Set
+// replaces it.
 func (s *KeyringStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := checkKeyringKey(key); err != nil {
 		return nil, fmt.Errorf("keyring get: %w", err)
@@ -116,7 +120,7 @@ func (s *KeyringStore) Get(ctx context.Context, key string) ([]byte, error) {
 	h, err := s.readHeader(ctx, key)
 	for attempt := 1; err == nil; attempt++ {
 		var val []byte
-		if val, err = s.readChunks(ctx, key, h); err == nil || !errors.Is(err, errDamaged) {
+		if val, err = s.readChunks(ctx, key, h); err == nil || !errors.Is(err, ErrDamaged) {
 			return val, err
 		}
 		if attempt == 3 {
@@ -125,16 +129,13 @@ func (s *KeyringStore) Get(ctx context.Context, key string) ([]byte, error) {
 		// Another process may have switched generations and deleted the chunks we were
 		// reading: try again only if the header moved on.
 		h2, herr := s.readHeader(ctx, key)
-		if herr != nil && !errors.Is(herr, errDamaged) {
+		if herr != nil && !errors.Is(herr, ErrDamaged) {
 			return nil, herr // gone (ErrNotFound) or unreachable
 		}
 		if herr != nil || h2.Gen == h.Gen {
 			break
 		}
 		h, err = h2, nil
-	}
-	if errors.Is(err, errDamaged) {
-		return nil, fmt.Errorf("keyring get %q: %w, treating it as absent: %w", key, err, ErrNotFound)
 	}
 	return nil, err
 }
@@ -144,7 +145,7 @@ func (s *KeyringStore) readChunks(ctx context.Context, key string, h *header) ([
 	for i := 0; i < h.Chunks; i++ {
 		c, err := s.kget(ctx, chunkUser(key, h.Gen, i))
 		if errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("%w: chunk %d of %d is missing", errDamaged, i+1, h.Chunks)
+			return nil, damaged(key, fmt.Sprintf("chunk %d of %d is missing", i+1, h.Chunks))
 		}
 		if err != nil {
 			return nil, err
@@ -153,7 +154,7 @@ func (s *KeyringStore) readChunks(ctx context.Context, key string, h *header) ([
 	}
 	sum := sha256.Sum256(val)
 	if len(val) != h.Len || hex.EncodeToString(sum[:]) != h.SHA256 {
-		return nil, fmt.Errorf("%w: chunks do not match the header checksum", errDamaged)
+		return nil, damaged(key, "its chunks do not match the header's checksum")
 	}
 	return val, nil
 }
@@ -166,7 +167,7 @@ func (s *KeyringStore) Set(ctx context.Context, key string, value []byte) error 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, err := s.readHeader(ctx, key)
-	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, errDamaged) {
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDamaged) {
 		return err
 	}
 	var buf [8]byte
@@ -174,10 +175,14 @@ func (s *KeyringStore) Set(ctx context.Context, key string, value []byte) error 
 	gen := hex.EncodeToString(buf[:])
 	size := s.chunkSize()
 	n := (len(value) + size - 1) / size
+	if err := s.beginWrite(ctx, key, old, gen, n); err != nil {
+		return fmt.Errorf("keyring set %q: %w", key, err)
+	}
 	for i := 0; i < n; i++ {
 		chunk := value[i*size : min((i+1)*size, len(value))]
 		if err := s.kset(ctx, chunkUser(key, gen, i), string(chunk)); err != nil {
 			s.deleteChunks(ctx, key, gen, i+1) // the header never named them
+			s.endWrite(ctx, key, gen)
 			return fmt.Errorf("keyring set %q: chunk %d of %d: %w", key, i+1, n, err)
 		}
 	}
@@ -186,13 +191,15 @@ func (s *KeyringStore) Set(ctx context.Context, key string, value []byte) error 
 	if err != nil {
 		return fmt.Errorf("keyring set %q: encode header: %w", key, err)
 	}
-	// If this times out the header may still switch later, so the new chunks stay.
+	// If this times out the header may still switch later, so the new chunks stay, and so
+	// does the record of this write: a later writer sorts it out once this process is gone.
 	if err := s.kset(ctx, key, string(hdr)); err != nil {
 		return fmt.Errorf("keyring set %q: %w", key, err)
 	}
 	if old != nil && old.Gen != gen {
 		s.deleteChunks(ctx, key, old.Gen, old.Chunks)
 	}
+	s.endWrite(ctx, key, gen)
 	return nil
 }
 
@@ -206,7 +213,8 @@ func (s *KeyringStore) deleteChunks(ctx context.Context, key, gen string, n int)
 	}
 }
 
-// Delete removes key and its chunks; an absent key is not an error.
+// Delete removes key, its chunks and whatever writers that died left of it; an absent key
+// is not an error. A damaged value is removed as far as it can be found.
 func (s *KeyringStore) Delete(ctx context.Context, key string) error {
 	if err := checkKeyringKey(key); err != nil {
 		return fmt.Errorf("keyring delete: %w", err)
@@ -214,17 +222,17 @@ func (s *KeyringStore) Delete(ctx context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h, err := s.readHeader(ctx, key)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil
-	case err != nil && !errors.Is(err, errDamaged):
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDamaged) {
 		return err
 	}
-	if err := s.kdel(ctx, key); err != nil {
-		return err
+	if !errors.Is(err, ErrNotFound) {
+		if err := s.kdel(ctx, key); err != nil {
+			return err
+		}
 	}
 	if h != nil {
 		s.deleteChunks(ctx, key, h.Gen, h.Chunks)
 	}
+	_ = s.sweepPending(ctx, key, "") // the value is gone; leftovers wait for the next Set or Delete
 	return nil
 }

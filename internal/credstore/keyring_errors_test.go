@@ -90,8 +90,13 @@ func TestKeyringDamagedValue(t *testing.T) {
 			}
 			tt.damage(f, gen(t, f, "k"))
 			_, err := s.Get(ctx, "k")
-			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Fatalf("Get = %v; want ErrNotFound mentioning %q", err, tt.wantMsg)
+			var de *DamagedError
+			if !errors.Is(err, ErrDamaged) || errors.Is(err, ErrNotFound) || !errors.As(err, &de) ||
+				de.Key != "k" || !strings.Contains(de.Reason, tt.wantMsg) {
+				t.Fatalf("Get = %v; want ErrDamaged (not ErrNotFound) mentioning %q", err, tt.wantMsg)
+			}
+			if strings.Contains(err.Error(), "0123") {
+				t.Fatalf("the error quotes the value: %v", err)
 			}
 			if err := s.Set(ctx, "k", []byte("fresh")); err != nil {
 				t.Fatalf("Set over a damaged value: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -117,16 +118,27 @@ func TestCacheSaveStampsIssuedAt(t *testing.T) {
 
 func TestCacheLoadErrors(t *testing.T) {
 	valid, _ := json.Marshal(testSession())
+	damagedKeyring := &credstore.DamagedError{Store: "keyring", Key: "profile:dev", Reason: "chunk 2 of 3 is missing"}
 	tests := []struct {
 		name     string
 		stored   string
 		getErr   error
 		want     string
+		damaged  bool
 		notFound bool
 	}{
-		{name: "not JSON", stored: "{" + testSecretKey, want: "cached credentials for profile \"dev\" are unreadable; run `ptsaml logout --profile dev`"},
-		{name: "no credentials", stored: `{"Profile":"dev"}`, want: "are unreadable"},
-		{name: "another profile's entry", stored: strings.Replace(string(valid), `"Profile":"dev"`, `"Profile":"prod"`, 1), want: "are unreadable"},
+		{name: "garbage bytes", stored: "\x00\xff\x13garbage" + testSecretKey, damaged: true,
+			want: "stored credentials for profile dev are damaged (not JSON): run `ptsaml logout --profile dev` and log in again"},
+		{name: "not JSON", stored: "{" + testSecretKey, damaged: true, want: "(not JSON)"},
+		{name: "truncated JSON", stored: string(valid[:len(valid)/2]), damaged: true, want: "(truncated JSON)"},
+		{name: "empty", stored: " \n", damaged: true, want: "(empty entry)"},
+		{name: "null", stored: "null", damaged: true, want: "(missing AccessKeyId, SecretAccessKey, SessionToken, Expiration)"},
+		{name: "wrong shape", stored: `["AccessKeyId"]`, damaged: true, want: "(JSON of the wrong shape)"},
+		{name: "no credentials", stored: `{"Profile":"dev"}`, damaged: true, want: "missing AccessKeyId"},
+		{name: "no session token", stored: strings.Replace(string(valid), testSessionToken, "", 1), damaged: true, want: "(missing SessionToken)"},
+		{name: "another profile's entry", stored: strings.Replace(string(valid), `"Profile":"dev"`, `"Profile":"prod"`, 1), damaged: true, want: "belongs to another profile"},
+		{name: "keyring chunk missing", getErr: fmt.Errorf("keyring get: %w", damagedKeyring), damaged: true,
+			want: "stored credentials for profile dev are damaged (chunk 2 of 3 is missing in the keyring): run `ptsaml logout --profile dev`"},
 		{name: "store failure", getErr: credstore.ErrUnavailable, want: "keyring not available"},
 		{name: "wrapped not-found", getErr: errors.Join(errors.New("keyring"), credstore.ErrNotFound), notFound: true},
 	}
@@ -136,13 +148,28 @@ func TestCacheLoadErrors(t *testing.T) {
 			st.m["profile:dev"] = []byte(tt.stored)
 			st.getErr = tt.getErr
 			_, err := Cache{Store: st}.Load(context.Background(), "dev")
-			if errors.Is(err, ErrNoSession) != tt.notFound {
-				t.Fatalf("err = %v; ErrNoSession want %v", err, tt.notFound)
+			if errors.Is(err, ErrNoSession) != tt.notFound || errors.Is(err, ErrDamaged) != tt.damaged {
+				t.Fatalf("err = %v; ErrNoSession want %v, ErrDamaged want %v", err, tt.notFound, tt.damaged)
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line with %q", err, tt.want)
 			}
 			assertNoSecret(t, "error", err.Error())
 		})
+	}
+}
+
+// An expired session is a session: Load returns it, and nothing calls it damaged.
+func TestCacheLoadExpiredIsNotDamaged(t *testing.T) {
+	st := newMemStore()
+	c := Cache{Store: st, Clock: clock.NewFake(t0)}
+	in := testSession()
+	in.Expiration = t0.Add(-24 * time.Hour)
+	if err := c.Save(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Load(context.Background(), "dev")
+	if err != nil || got.Usable(t0) || !got.Expiration.Equal(in.Expiration) {
+		t.Fatalf("Load of an expired session = %+v, %v; want it, unusable", got, err)
 	}
 }

@@ -30,7 +30,7 @@ func Lock(ctx context.Context, dir, profile string) (unlock func(), err error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("wait for lock of profile %q (another ptsaml is logging in): %w", profile, err)
 		}
-		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+		return nil, lockError(profile, err)
 	}
 	if !ok {
 		return nil, fmt.Errorf("lock profile %q: lock not acquired", profile)
@@ -47,7 +47,7 @@ func TryLock(dir, profile string) (unlock func(), ok bool, err error) {
 	}
 	ok, err = fl.TryLock()
 	if err != nil {
-		return nil, false, fmt.Errorf("lock profile %q: %w", profile, err)
+		return nil, false, lockError(profile, err)
 	}
 	if !ok {
 		return nil, false, nil
@@ -66,4 +66,13 @@ func lockFile(dir, profile string) (*flock.Flock, error) {
 		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
 	}
 	return flock.New(filepath.Join(dir, profile+".lock"), flock.SetPermissions(0o600)), nil
+}
+
+// lockError says what to do when the lock file cannot be opened because of
+// its file system (full, read-only, no permission).
+func lockError(profile string, err error) error {
+	if a := atomicfile.Advice(err); a != "" {
+		return fmt.Errorf("lock profile %q: %w; %s", profile, err, a)
+	}
+	return fmt.Errorf("lock profile %q: %w", profile, err)
 }

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if v := os.Getenv(lockChildEnv); v != "" {
 		os.Exit(lockChild(v))
 	}
+	if v := os.Getenv(cacheWriterEnv); v != "" {
+		os.Exit(cacheWriter(v))
+	}
 	os.Exit(m.Run())
 }
 
