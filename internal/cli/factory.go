@@ -42,6 +42,9 @@ type Factory struct {
 	stores     map[string]credstore.Store
 	jobSignals chan os.Signal
 	jobClaimed atomic.Bool
+	// ecpKeyringPassword is the service account password last read from the
+	// keyring, so a job's renewal survives the keyring daemon going away.
+	ecpKeyringPassword atomic.Pointer[profileSecret]
 }
 
 // NewFactory returns a factory for the real process.
@@ -183,3 +186,6 @@ func (f *Factory) Audit() (*audit.Log, error) {
 	}
 	return audit.Open(filepath.Join(state, "audit.log"), f.Clock)
 }
+
+// profileSecret is a secret read for one profile, kept in memory only.
+type profileSecret struct{ profile, value string }

@@ -48,7 +48,12 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	// ECP and OIDC profiles sign in again by themselves before expiry.
 	var reauth submit.Reauth
 	if p.NonInteractive() {
-		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signIn(ctx, p, o.signIn) }
+		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signInForJob(ctx, p, o.signIn) }
+		if p.Auth == config.AuthECP {
+			// Read a keyring-held password now, so renewals work even if the
+			// keyring goes away mid-job; a failure shows at the first renewal.
+			_, _ = f.ecpPassword(ctx, p)
+		}
 	}
 	fmt.Fprintln(f.Streams.Err, submit.StartLine(sess, reauth != nil, f.Clock.Now()))
 
@@ -104,6 +109,9 @@ func (f *Factory) jobSession(ctx context.Context, p *config.Profile, o signInOpt
 	}
 	accept := func(s *broker.Session) bool { return want == "" || s.RoleARN == want }
 	sess, err := cache.Ensure(ctx, f.ensureOptions(p, o, accept))
+	if errors.Is(err, broker.ErrDamaged) {
+		return nil, err // says what to do; signing in would not help
+	}
 	if err != nil && f.nobodyToSignIn(p, o) {
 		return nil, f.needsPerson(p, err)
 	}

@@ -47,6 +47,24 @@ func (o *signInOptions) apply(p *config.Profile) {
 // STS exchange, and saving the credentials. Nothing is stored unless every
 // step succeeded.
 func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions) (*broker.Session, error) {
+	sess, err := f.signInTo(ctx, p, o, true)
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// signInForJob is signIn for a running job's renewal: the job needs the new
+// session even when the store cannot keep it (the keyring daemon went away),
+// so a failed save returns the session together with the error, and the
+// store is not probed first.
+func (f *Factory) signInForJob(ctx context.Context, p *config.Profile, o signInOptions) (*broker.Session, error) {
+	return f.signInTo(ctx, p, o, false)
+}
+
+// signInTo does the work of signIn; probe checks the store before the IdP
+// round trip. A failed save returns the session and the error.
+func (f *Factory) signInTo(ctx context.Context, p *config.Profile, o signInOptions, probe bool) (*broker.Session, error) {
 	o.apply(p)
 	wantRole, err := p.ResolveRole(o.role, o.project)
 	if err != nil {
@@ -57,9 +75,11 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 		return nil, err
 	}
 	cache := broker.Cache{Store: store, Clock: f.Clock}
-	// Find out now, not after the IdP round trip, whether the store works.
-	if _, err := cache.Load(ctx, p.Name); errors.Is(err, credstore.ErrUnavailable) {
-		return nil, err
+	if probe {
+		// Find out now, not after the IdP round trip, whether the store works.
+		if _, err := cache.Load(ctx, p.Name); errors.Is(err, credstore.ErrUnavailable) {
+			return nil, err
+		}
 	}
 	aud, err := f.Audit()
 	if err != nil {
@@ -78,7 +98,7 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 	}
 	sess.Store = store.Name()
 	if err := cache.Save(ctx, sess); err != nil {
-		return nil, fmt.Errorf("save credentials: %w", err)
+		return sess, err // names the profile and the store
 	}
 	return sess, nil
 }

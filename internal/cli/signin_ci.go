@@ -85,6 +85,9 @@ func (f *Factory) ecpPassword(ctx context.Context, p *config.Profile) (string, e
 			return "", err
 		}
 		b, err := ks.Get(ctx, ecpPasswordKey(p.Name))
+		if last := f.ecpKeyringPassword.Load(); errors.Is(err, credstore.ErrUnavailable) && last != nil && last.profile == p.Name {
+			return last.value, nil // a running job renews with the password it read at its start
+		}
 		if errors.Is(err, credstore.ErrNotFound) {
 			return "", withHint(fmt.Errorf("auth ecp: no service account password in the keyring for profile %s", p.Name),
 				"store it with `ptsaml configure --profile %s --ecp-password-stdin`, or set ecp_password: env:VAR or file:/path", p.Name)
@@ -92,6 +95,7 @@ func (f *Factory) ecpPassword(ctx context.Context, p *config.Profile) (string, e
 		if err != nil {
 			return "", err
 		}
+		f.ecpKeyringPassword.Store(&profileSecret{profile: p.Name, value: string(b)})
 		return string(b), nil
 	}
 }

@@ -18,14 +18,17 @@ import (
 
 // Source re-reads the credential store, where a `ptsaml login` in any
 // terminal leaves the profile's newest session. An error matching
-// broker.ErrNoSession means nothing is stored.
+// broker.ErrNoSession means nothing is stored; any other error means the store
+// cannot be read now. Load should give up when ctx ends.
 type Source interface {
 	Load(ctx context.Context) (*broker.Session, error)
 }
 
 // Reauth signs in again without a person (SAML ECP, a CI OIDC token) and
-// returns the new session; it should also store it. Its errors are shown to
-// the person, so they must not hold secrets.
+// returns the new session; it should also store it. When it signed in but
+// could not store the session it returns both: the Refresher serves the
+// session and reports the error once. Its errors are shown to the person, so
+// they must not hold secrets.
 type Reauth func(ctx context.Context) (*broker.Session, error)
 
 // Sink is where fresh credentials go: the job's credentials endpoint
@@ -100,22 +103,30 @@ type Deps struct {
 // prints, once per credentials, when they expire and the command to run, and
 // runs NotifyCommand. When they run out with nothing newer, one line says so;
 // a later login is still picked up.
+//
+// While the store cannot be read (keyring daemon gone, D-Bus error, no
+// answer within 15s) the Sink keeps serving what it has: one Status line
+// says so and until when the job's credentials last, one more says when the
+// store is readable again, and warnings still come on time. Re-authentication that
+// fails only because the store is out of reach is retried quietly, and at
+// once when the store answers again.
 type Refresher struct {
-	src       Source
-	sink      Sink
-	o         RefreshOptions
-	d         Deps
-	leads     []time.Duration // WarnBefore, longest first
-	refreshes atomic.Int64
-	notifies  sync.WaitGroup
-	notifyCtx context.Context // set by Run: ends notify commands
+	src         Source
+	sink        Sink
+	o           RefreshOptions
+	d           Deps
+	leads       []time.Duration // WarnBefore, longest first
+	refreshes   atomic.Int64
+	notifies    sync.WaitGroup
+	notifyCtx   context.Context // set by Run: ends notify commands
+	loadTimeout time.Duration   // bounds one Source.Load
 
 	// Loop state, owned by Run's goroutine.
 	role           string
 	ignored        map[string]bool
 	issued         map[string]time.Time // access key ID → IssuedAt of sessions seen
 	cred           credState
-	loadFailing    bool
+	storeDown      bool // the last store read failed, and Status said so
 	reauthFailures int
 	reauthNext     time.Time
 }
@@ -148,10 +159,11 @@ func NewRefresher(src Source, sink Sink, o RefreshOptions, d Deps) *Refresher {
 	slices.Reverse(leads)
 	return &Refresher{
 		src: src, sink: sink, o: o, d: d,
-		leads:   slices.Compact(leads),
-		role:    o.RoleARN,
-		ignored: map[string]bool{},
-		issued:  map[string]time.Time{},
+		leads:       slices.Compact(leads),
+		loadTimeout: defaultLoadTimeout,
+		role:        o.RoleARN,
+		ignored:     map[string]bool{},
+		issued:      map[string]time.Time{},
 	}
 }
 

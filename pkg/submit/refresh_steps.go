@@ -18,26 +18,6 @@ const (
 	notifyGrace   = 5 * time.Second // notify commands' time after Run's ctx is done
 )
 
-// load re-reads the store and offers what it finds.
-func (r *Refresher) load(ctx context.Context) {
-	s, err := r.src.Load(ctx)
-	switch {
-	case ctx.Err() != nil || errors.Is(err, broker.ErrNoSession):
-		return
-	case err != nil:
-		if !r.loadFailing {
-			r.d.Log.Warn("re-read the credential store", "profile", r.o.Profile, "err", err)
-		}
-		r.loadFailing = true
-		return
-	}
-	if r.loadFailing {
-		r.d.Log.Info("credential store readable again", "profile", r.o.Profile)
-	}
-	r.loadFailing = false
-	r.offer(s, "store")
-}
-
 // offer hands s to the Sink when it is valid, of the job's role and expires
 // later than what the Sink has; it reports whether the Sink took it.
 func (r *Refresher) offer(s *broker.Session, source string) bool {
@@ -105,11 +85,18 @@ func (r *Refresher) maybeReauth(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	var saveErr error
+	if s != nil && err != nil {
+		saveErr, err = err, nil // signed in, not stored: the job gets them all the same
+	}
 	if err == nil && !r.offer(s, "reauth") {
 		err = errors.New("it gave no newer credentials for the job's role")
 	}
 	if err == nil {
 		r.reauthFailures, r.reauthNext = 0, time.Time{}
+		if saveErr != nil {
+			r.unsaved(saveErr)
+		}
 		return
 	}
 	r.reauthFailures++
@@ -118,6 +105,9 @@ func (r *Refresher) maybeReauth(ctx context.Context) {
 		delay = time.Second << (r.reauthFailures - 1)
 	}
 	r.reauthNext = r.d.Clock.Now().Add(delay)
+	if r.storeDown && isStoreError(err) {
+		return // said once already; tried again as soon as the store answers
+	}
 	r.statusf("ptsaml: automatic re-authentication for profile %s failed: %v; next attempt in %s", r.o.Profile, err, delay)
 }
 
