@@ -5,10 +5,12 @@
 //
 // The server listens on a loopback address only, answers GET /credentials
 // with the freshest credentials it was given (see Server.Update), and refuses
-// anything else: a request without the random token (401), for another Host
-// (421, DNS rebinding), from a socket owned by another local user (403, Linux),
-// with another method (405) or path (404). Answers come from memory: the hot
-// path takes no lock and does no I/O, so an SDK never waits on a login.
+// anything else: a request without the random token (401), for any Host but
+// 127.0.0.1:PORT (421, DNS rebinding), from a socket owned by another local
+// user (403, Linux), with another method (405) or path (404), or with a body
+// (413, never read). Headers are capped at MaxHeaderBytes and slow clients
+// are cut by the Options' timeouts. Answers come from memory: the hot path
+// takes no lock and does no I/O, so an SDK never waits on a login.
 package credserver
 
 import (
@@ -41,6 +43,26 @@ type Credentials struct {
 // Clock tells the current time; expiry is judged against it.
 type Clock interface{ Now() time.Time }
 
+// Limits of the endpoint's HTTP server. The timeouts are the defaults of the
+// Options fields of the same names. An SDK sends its whole request at once
+// (botocore gives up on a fetch after 2 s), so these only cut slow or stuck
+// clients; each connection costs the server one goroutine until then.
+const (
+	// DefaultReadHeaderTimeout cuts a client that has not sent its headers
+	// in time (slowloris).
+	DefaultReadHeaderTimeout = 2 * time.Second
+	// DefaultReadTimeout cuts a client that has not sent a whole request,
+	// body included, in time.
+	DefaultReadTimeout = 5 * time.Second
+	// DefaultWriteTimeout cuts a client that does not read its answer.
+	DefaultWriteTimeout = 5 * time.Second
+	// DefaultIdleTimeout closes a keep-alive connection left idle.
+	DefaultIdleTimeout = 60 * time.Second
+	// MaxHeaderBytes caps a request's headers; net/http allows 4 KiB of
+	// slack over it and answers larger ones with 431 and closes.
+	MaxHeaderBytes = 8 << 10
+)
+
 // Options configure Start. The zero value works.
 type Options struct {
 	// Addr is the listen address, "127.0.0.1:0" (a random port) when empty.
@@ -60,6 +82,9 @@ type Options struct {
 	// AllowOtherUsers turns off the Linux check that the caller's socket
 	// belongs to the user running the server.
 	AllowOtherUsers bool
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the
+	// server's timeouts (net/http meanings); the Default… constants when 0.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 
 	// peerUID replaces the system's socket-owner lookup in tests.
 	peerUID peeruid.Lookup
@@ -73,8 +98,7 @@ type Server struct {
 	url     string
 	token   string
 	digest  [sha256.Size]byte // SHA-256 of token
-	hostIP  string            // "127.0.0.1:PORT"
-	hostLH  string            // "localhost:PORT"
+	hostIP  string            // "127.0.0.1:PORT", the only Host served
 	clock   Clock
 	log     *slog.Logger
 	expired func(Credentials) string
@@ -111,7 +135,6 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		token:   token,
 		digest:  sha256.Sum256([]byte(token)),
 		hostIP:  bound.String(),
-		hostLH:  fmt.Sprintf("localhost:%d", bound.Port()),
 		clock:   o.Clock,
 		log:     o.Log,
 		expired: o.Expired,
@@ -130,11 +153,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.srv = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 2 * time.Second,
-		ReadTimeout:       5 * time.Second,
-		WriteTimeout:      5 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    8 << 10,
+		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       orDefault(o.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      orDefault(o.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       orDefault(o.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	if s.peer != nil {
@@ -198,6 +221,13 @@ func loopbackAddr(addr string) (string, error) {
 		return "", fmt.Errorf("address %q: only a loopback address (127.0.0.1 or localhost) is allowed", addr)
 	}
 	return addr, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 type wallClock struct{}

@@ -4,17 +4,17 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
-	"strings"
 	"time"
 )
 
 // Fixed answers to refused requests. None says more than a person needs to
 // fix their call: a wrong token and a missing one read the same.
 var (
-	replyHost     = newReply(errorBody{Code: "MisdirectedRequest", Message: "ptsaml: this endpoint answers only to Host 127.0.0.1 or localhost"})
+	replyHost     = newReply(errorBody{Code: "MisdirectedRequest", Message: "ptsaml: this endpoint answers only to the Host of AWS_CONTAINER_CREDENTIALS_FULL_URI (127.0.0.1:PORT)"})
 	replyPeer     = newReply(errorBody{Code: "Forbidden", Message: "ptsaml: this endpoint serves only the user who started it"})
 	replyPath     = newReply(errorBody{Code: "NotFound", Message: "ptsaml: the only path is " + Path})
 	replyMethod   = newReply(errorBody{Code: "MethodNotAllowed", Message: "ptsaml: only GET is allowed"})
+	replyBody     = newReply(errorBody{Code: "RequestEntityTooLarge", Message: "ptsaml: a request to this endpoint takes no body"})
 	replyToken    = newReply(errorBody{Code: "Unauthorized", Message: "ptsaml: missing or wrong authorization token"})
 	replyNotReady = newReply(errorBody{Code: "CredentialsNotReady", Message: "ptsaml: no AWS credentials to serve yet; try again shortly"})
 )
@@ -23,15 +23,22 @@ var (
 	headerJSON    = []string{"application/json"}
 	headerNoStore = []string{"no-store"}
 	headerAllow   = []string{http.MethodGet}
+	headerClose   = []string{"close"}
 )
 
 // ServeHTTP answers one request. The order of the checks puts the cheap,
 // unauthenticated ones first; only a request that passes all of them sees
 // credentials.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// localhost in any ASCII case; the length test keeps out Unicode
-	// letters that fold to ASCII ones ("localhoſt").
-	if r.Host != s.hostIP && (len(r.Host) != len(s.hostLH) || !strings.EqualFold(r.Host, s.hostLH)) {
+	if r.ContentLength != 0 {
+		// No request here has a body and none is read: net/http discards
+		// at most 256 KiB of one (within ReadTimeout, never kept), and the
+		// connection closes after the answer.
+		w.Header()["Connection"] = headerClose
+	}
+	// Exactly the Host of the URL the job was given: a DNS-rebinding page
+	// sends its own name, and no SDK rewrites 127.0.0.1 to another name.
+	if r.Host != s.hostIP {
 		s.refuse(w, reasonHost, http.StatusMisdirectedRequest, replyHost)
 		return
 	}
@@ -46,6 +53,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header()["Allow"] = headerAllow
 		s.refuse(w, reasonMethod, http.StatusMethodNotAllowed, replyMethod)
+		return
+	}
+	if r.ContentLength != 0 { // -1: chunked
+		s.refuse(w, reasonBody, http.StatusRequestEntityTooLarge, replyBody)
 		return
 	}
 	if !s.authorized(r.Header["Authorization"]) {

@@ -15,10 +15,10 @@ import (
 
 const helperEnv = "CREDSERVER_TEST_OTHER_USER_URL"
 
-// TestOtherUserIsRefused runs a client as another user (uid 65534), which
-// needs root; elsewhere the peer check is covered by TestPeerCheck and the
-// live lookups of our own sockets.
-func TestOtherUserIsRefused(t *testing.T) {
+// TestProtectionOtherUser runs a client as another user (uid 65534, nobody),
+// which needs root (CI runs as root); elsewhere the peer check is covered by
+// TestPeerCheck and the live lookups of our own sockets.
+func TestProtectionOtherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another user")
 	}
@@ -69,7 +69,7 @@ func TestOtherUserIsRefused(t *testing.T) {
 	}
 }
 
-// TestHelperOtherUserClient is the client half of TestOtherUserIsRefused.
+// TestHelperOtherUserClient is the client half of TestProtectionOtherUser.
 func TestHelperOtherUserClient(t *testing.T) {
 	url := os.Getenv(helperEnv)
 	if url == "" {

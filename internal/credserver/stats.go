@@ -7,10 +7,11 @@ import (
 
 // Reasons a request is refused, the keys of Stats.Refused.
 const (
-	ReasonHost     = "host"      // Host header is not 127.0.0.1:PORT or localhost:PORT (421)
+	ReasonHost     = "host"      // Host header is not exactly 127.0.0.1:PORT (421)
 	ReasonPeer     = "peer"      // the caller's socket belongs to another user (403)
 	ReasonPath     = "path"      // not Path (404)
 	ReasonMethod   = "method"    // not GET (405)
+	ReasonBody     = "body"      // the request has a body (413)
 	ReasonToken    = "token"     // missing or wrong Authorization (401)
 	ReasonNotReady = "not_ready" // no Update yet (503)
 	ReasonExpired  = "expired"   // the freshest credentials have expired (503)
@@ -23,6 +24,7 @@ const (
 	reasonPeer
 	reasonPath
 	reasonMethod
+	reasonBody
 	reasonToken
 	reasonNotReady
 	reasonExpired
@@ -30,7 +32,7 @@ const (
 )
 
 var reasonNames = [numReasons]string{
-	ReasonHost, ReasonPeer, ReasonPath, ReasonMethod, ReasonToken, ReasonNotReady, ReasonExpired,
+	ReasonHost, ReasonPeer, ReasonPath, ReasonMethod, ReasonBody, ReasonToken, ReasonNotReady, ReasonExpired,
 }
 
 func (r reason) String() string { return reasonNames[r] }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -53,15 +52,7 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 		peer:     peeruid.New("login listener", d.log(), d.peerUID),
 		validate: w.validate, onReject: w.rejected, onError: w.failed,
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ConnContext:       h.peer.ConnContext,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(d.log().Handler(), slog.LevelDebug),
-	}
+	srv := newACSServer(ctx, h, d.log())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	defer shutdown(context.WithoutCancel(ctx), srv)

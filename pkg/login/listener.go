@@ -4,19 +4,66 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/ptsaml/ptsaml/internal/peeruid"
 )
 
-// maxBody bounds a POST to the ACS: a SAMLResponse is at most 100,000
-// characters, plus RelayState and form encoding.
-const maxBody = 256 << 10
+// Limits of the ACS listener. A browser posts the IdP's answer in one go;
+// these cut slow, stuck or oversized requests, and each connection costs
+// one goroutine until then.
+const (
+	// maxBody bounds a POST to the ACS: a SAMLResponse is at most 100,000
+	// characters, plus RelayState and form encoding. A larger one gets 413.
+	maxBody = 256 << 10
+	// acsMaxHeaderBytes caps a request's headers; net/http allows 4 KiB of
+	// slack over it and answers larger ones with 431 and closes.
+	acsMaxHeaderBytes = 16 << 10
+	// acsReadHeaderTimeout cuts a client that has not sent its headers in
+	// time (slowloris).
+	acsReadHeaderTimeout = 10 * time.Second
+	// acsReadTimeout cuts a client that has not sent a whole request, body
+	// included, in time; it also closes an idle keep-alive connection.
+	acsReadTimeout = 30 * time.Second
+	// acsWriteTimeout cuts a client that does not read its answer.
+	acsWriteTimeout = 30 * time.Second
+)
+
+// serverLimits are the ACS server's timeouts. Tests shorten them through
+// the context given to Login (a limitsKey value); Login uses the acs…
+// constants otherwise.
+type serverLimits struct {
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
+}
+
+type limitsKey struct{}
+
+// newACSServer is the ACS listener's HTTP server: h behind the limits
+// above, with the peer check's per-connection record and net/http's own
+// errors logged at debug level.
+func newACSServer(ctx context.Context, h *acsHandler, log *slog.Logger) *http.Server {
+	lim := serverLimits{acsReadHeaderTimeout, acsReadTimeout, acsWriteTimeout}
+	if l, ok := ctx.Value(limitsKey{}).(serverLimits); ok {
+		lim = l
+	}
+	return &http.Server{
+		Handler:           h,
+		ConnContext:       h.peer.ConnContext,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		MaxHeaderBytes:    acsMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
 
 // listen binds the ACS host:port (127.0.0.1 only).
 func listen(ctx context.Context, acs *url.URL) (net.Listener, error) {
@@ -155,11 +202,17 @@ func (h *acsHandler) readForm(w http.ResponseWriter, r *http.Request) (int, *Rej
 		return http.StatusUnsupportedMediaType, reject(CodeRequest, "",
 			"the POST is not a form (Content-Type %s)", quote(r.Header.Get("Content-Type")))
 	}
+	if r.ContentLength > maxBody { // refused unread
+		return http.StatusRequestEntityTooLarge, tooLarge()
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return http.StatusRequestEntityTooLarge, reject(CodeRequest, "", "the POST is larger than %d bytes", maxBody)
+		switch {
+		case errors.As(err, &tooBig):
+			return http.StatusRequestEntityTooLarge, tooLarge()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return http.StatusRequestTimeout, reject(CodeRequest, "", "the POST's body did not arrive in time")
 		}
 		return http.StatusBadRequest, reject(CodeRequest, "", "the POST is not a valid form")
 	}
@@ -171,4 +224,8 @@ func (h *acsHandler) readForm(w http.ResponseWriter, r *http.Request) (int, *Rej
 		return http.StatusBadRequest, reject(CodeRequest, "", "the POST carries no SAMLResponse")
 	}
 	return 0, nil
+}
+
+func tooLarge() *RejectedError {
+	return reject(CodeRequest, "", "the POST is larger than %d bytes", maxBody)
 }
