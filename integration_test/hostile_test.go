@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,10 +136,19 @@ func TestHostileResponsesAreRefusedAndTheGenuineOneStillWins(t *testing.T) {
 			t.Errorf("%s: ACS answered %d, want 403", c.name, got)
 		}
 	}
-	reasons := refusals(r.stderr)
+	// The terminal shows the first refusals and counts the rest; the audit
+	// log has every reason, in order.
+	if shown := refusals(r.stderr); len(shown) != terminalRefusals ||
+		!strings.Contains(r.stderr, fmt.Sprintf("%d more responses were refused", len(cases)-terminalRefusals)) {
+		t.Errorf("terminal shows %d refusals and no count of the rest:\n%s", len(shown), r.stderr)
+	}
+	var reasons []string
+	for _, rej := range auditRejections(t, e) {
+		reasons = append(reasons, rej.Reason)
+	}
 	t.Logf("refusals:\n%s", strings.Join(reasons, "\n"))
 	if len(reasons) != len(cases) {
-		t.Fatalf("%d refusals on the terminal, want %d:\n%s", len(reasons), len(cases), r.stderr)
+		t.Fatalf("%d refusals audited, want %d:\n%s", len(reasons), len(cases), r.stderr)
 	}
 	distinct := map[string]bool{}
 	for i, c := range cases {

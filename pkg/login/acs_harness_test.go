@@ -35,6 +35,12 @@ type acsRun struct {
 // listener's timeouts; lookup, when set, the socket-owner lookup.
 func startLogin(t *testing.T, lim *serverLimits, lookup peeruid.Lookup) *acsRun {
 	t.Helper()
+	return startLoginDeps(t, func(d *Deps) { d.limits, d.peerUID = lim, lookup })
+}
+
+// startLoginDeps runs Login until the test ends, with Deps changed by edit.
+func startLoginDeps(t *testing.T, edit func(*Deps)) *acsRun {
+	t.Helper()
 	acs := freeACS(t)
 	r := &acsRun{
 		f: newFixture(t, acs), acs: acs, addr: strings.TrimSuffix(strings.TrimPrefix(acs, "http://"), "/saml/acs"),
@@ -42,16 +48,15 @@ func startLogin(t *testing.T, lim *serverLimits, lookup peeruid.Lookup) *acsRun 
 	}
 	r.f.cfg.Timeout = time.Minute // a broken test fails on its own checks first
 	ctx, cancel := context.WithCancel(context.Background())
-	if lim != nil {
-		ctx = context.WithValue(ctx, limitsKey{}, *lim)
-	}
 	links := make(chan string, 1)
 	go func() {
 		defer close(r.done)
-		r.res, r.err = Login(ctx, r.f.cfg, Deps{
+		d := Deps{
 			Opener: linkOpener(links), Clock: r.f.clk, Replay: &MemoryReplayCache{Clock: r.f.clk},
-			Audit: r.audit, Status: r.status, peerUID: lookup,
-		})
+			Audit: r.audit, Status: r.status,
+		}
+		edit(&d)
+		r.res, r.err = Login(ctx, r.f.cfg, d)
 	}()
 	t.Cleanup(func() { cancel(); <-r.done })
 	select {

@@ -181,3 +181,18 @@ func TestACSProtectionMethod(t *testing.T) {
 	}
 	r.finish(t)
 }
+
+// The start link takes GET only: HEAD (a link checker or prefetcher) and
+// every other method get 405 with Allow: GET and do not spend the link.
+func TestACSProtectionStartLinkMethod(t *testing.T) {
+	r := startLogin(t, nil, nil)
+	for _, method := range []string{http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
+		t.Run(method, func(t *testing.T) {
+			a := rawhttp.Exchange(t, r.addr, r.request(method, r.startPath(), "{addr}", "", ""))
+			if a.Code != http.StatusMethodNotAllowed || a.Header.Get("Allow") != http.MethodGet {
+				t.Errorf("got %d, Allow %q; want 405 with Allow: GET", a.Code, a.Header.Get("Allow"))
+			}
+		})
+	}
+	r.finish(t) // opens the start link: it must still be unspent
+}

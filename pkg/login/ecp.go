@@ -105,7 +105,7 @@ func LoginECP(ctx context.Context, cfg Config, ecp ECPConfig, d Deps) (*Result, 
 		d.audit("assertion.rejected", map[string]any{"reason": reason, "code": code, "auth": "ecp"})
 		return nil, fmt.Errorf("ecp: %w", err)
 	}
-	res, err := judgeECP(ctx, ans, cfg, req.ID, d)
+	res, err := judgeECP(ctx, ans, cfg, req, d)
 	if err != nil {
 		var rej *RejectedError
 		if errors.As(err, &rej) {
@@ -119,7 +119,7 @@ func LoginECP(ctx context.Context, cfg Config, ecp ECPConfig, d Deps) (*Result, 
 }
 
 // judgeECP applies the ECP header rules, then Validate to the Response.
-func judgeECP(ctx context.Context, ans *ecpAnswer, cfg Config, requestID string, d Deps) (*Result, error) {
+func judgeECP(ctx context.Context, ans *ecpAnswer, cfg Config, req *ecpRequest, d Deps) (*Result, error) {
 	switch {
 	case ans.acsCount == 0:
 		return nil, reject(CodeECPResponse, hintAdmin, "the IdP's SOAP answer has no ecp:Response header")
@@ -135,7 +135,7 @@ func judgeECP(ctx context.Context, ans *ecpAnswer, cfg Config, requestID string,
 		return nil, reject(CodeRelayState, hintAdmin, "refused: the IdP's answer carries an ecp:RelayState this login never sent")
 	}
 	return Validate(ctx, base64.StdEncoding.EncodeToString(ans.response), cfg, ValidateOptions{
-		RequestID: requestID, Clock: d.clock(), Replay: d.Replay,
+		RequestID: req.ID, RequestedAt: req.IssuedAt, Clock: d.clock(), Replay: d.Replay,
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
@@ -30,8 +31,9 @@ const (
 
 // ecpRequest is one ECP AuthnRequest in flight.
 type ecpRequest struct {
-	ID       string // expected as InResponseTo
-	Envelope []byte // SOAP envelope with the AuthnRequest in its body
+	ID       string    // expected as InResponseTo
+	Envelope []byte    // SOAP envelope with the AuthnRequest in its body
+	IssuedAt time.Time // when the request was made, by the login's clock
 }
 
 // checkECPConfig checks the endpoint, account and ACS URL before anything
@@ -76,6 +78,7 @@ func isLoopback(host string) bool {
 // SP entity ID as Issuer) in a SOAP 1.1 envelope. The ECP forwards only
 // the request to the IdP (profiles 4.2.4.2), so there are no header blocks.
 func newECPRequest(cfg Config, endpoint string, clk Clock) (*ecpRequest, error) {
+	issuedAt := clk.Now()
 	sp := newServiceProvider(cfg, clk)
 	req, err := sp.MakeAuthenticationRequest(endpoint, saml.SOAPBinding, paosBinding)
 	if err != nil {
@@ -89,7 +92,7 @@ func newECPRequest(cfg Config, endpoint string, clk Clock) (*ecpRequest, error) 
 	if err != nil {
 		return nil, fmt.Errorf("authn request: %w", err)
 	}
-	return &ecpRequest{ID: req.ID, Envelope: b}, nil
+	return &ecpRequest{ID: req.ID, Envelope: b, IssuedAt: issuedAt}, nil
 }
 
 // postECP sends the envelope with basic auth and reads the SOAP answer.

@@ -45,14 +45,15 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 		return nil, fmt.Errorf("login: %w", err)
 	}
 	out := &lockedWriter{w: d.status()}
-	w := &waiter{cfg: cfg, d: d, req: req, out: out, final: make(chan *RejectedError, 1)}
+	w := &waiter{cfg: cfg, d: d, req: req, out: out, final: make(chan *RejectedError, 1), broken: make(chan error, 1)}
+	defer w.summary()
 	h := &acsHandler{
 		host: acs.Host, path: acs.Path, accepted: make(chan *Result, 1),
 		start: req.StartPath, target: req.URL,
 		peer:     peeruid.New("login listener", d.log(), d.peerUID),
 		validate: w.validate, onReject: w.rejected, onError: w.failed,
 	}
-	srv := newACSServer(ctx, h, d.log())
+	srv := newACSServer(d.limits, h, d.log())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	defer shutdown(context.WithoutCancel(ctx), srv)
@@ -87,6 +88,8 @@ func Login(ctx context.Context, cfg Config, d Deps) (*Result, error) {
 			return res, nil
 		case rej := <-w.final:
 			return nil, fmt.Errorf("login: %w", rej)
+		case err := <-w.broken:
+			return nil, fmt.Errorf("login: %w", err)
 		case err := <-serveErr:
 			return nil, fmt.Errorf("login: acs listener: %w", err)
 		case <-ctx.Done():
@@ -108,15 +111,24 @@ type waiter struct {
 	out io.Writer
 
 	final chan *RejectedError // the IdP's genuine answer, refused
+	// broken carries a failure to check a response that passed every check
+	// (the replay cache could not be written): waiting longer cannot help.
+	broken chan error
 
-	mu   sync.Mutex
-	last string // reason of the last rejection
+	mu      sync.Mutex
+	last    string // reason of the last rejection
+	refused int    // non-final rejections so far
 }
+
+// shownRefusals is how many refusals are printed one by one; the rest are
+// counted (junk POSTed in a loop must not flood the terminal) and every one
+// is still audited.
+const shownRefusals = 5
 
 func (w *waiter) validate(r *http.Request, samlResponse, relayState string) (*Result, error) {
 	return Validate(r.Context(), samlResponse, w.cfg, ValidateOptions{
 		RequestID: w.req.ID, RelayState: relayState, WantRelayState: w.req.RelayState,
-		Clock: w.d.clock(), Replay: w.d.Replay,
+		Clock: w.d.clock(), Replay: w.d.Replay, RequestedAt: w.req.IssuedAt,
 	})
 }
 
@@ -142,12 +154,34 @@ func (w *waiter) rejected(rej *RejectedError) {
 		}
 		return
 	}
-	_, _ = fmt.Fprintf(w.out, "Refused a SAML response: %s\nStill waiting for the IdP's answer…\n", rej.Reason)
+	w.mu.Lock()
+	w.refused++
+	n := w.refused
+	w.mu.Unlock()
+	switch {
+	case n <= shownRefusals:
+		_, _ = fmt.Fprintf(w.out, "Refused a SAML response: %s\nStill waiting for the IdP's answer…\n", rej.Reason)
+	case n == shownRefusals+1:
+		_, _ = fmt.Fprintln(w.out, "More responses are being refused; they are counted here and listed in the audit log (ptsaml audit show --event assertion.rejected).")
+	}
+}
+
+// summary prints, once the login is over, how many refusals were not shown.
+func (w *waiter) summary() {
+	w.mu.Lock()
+	n := w.refused - shownRefusals
+	w.mu.Unlock()
+	if n > 0 {
+		_, _ = fmt.Fprintf(w.out, "%d more responses were refused; see the audit log (ptsaml audit show --event assertion.rejected).\n", n)
+	}
 }
 
 func (w *waiter) failed(err error) {
 	w.d.log().Error("saml response check failed", "err", err)
-	_, _ = fmt.Fprintf(w.out, "Could not check a SAML response: %v\n", err)
+	select {
+	case w.broken <- err:
+	default:
+	}
 }
 
 func (w *waiter) lastReason() string {

@@ -38,21 +38,18 @@ const (
 )
 
 // serverLimits are the ACS server's timeouts. Tests shorten them through
-// the context given to Login (a limitsKey value); Login uses the acs…
-// constants otherwise.
+// Deps.limits; Login uses the acs… constants otherwise.
 type serverLimits struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
-type limitsKey struct{}
-
 // newACSServer is the ACS listener's HTTP server: h behind the limits
 // above, with the peer check's per-connection record and net/http's own
 // errors logged at debug level.
-func newACSServer(ctx context.Context, h *acsHandler, log *slog.Logger) *http.Server {
+func newACSServer(limits *serverLimits, h *acsHandler, log *slog.Logger) *http.Server {
 	lim := serverLimits{acsReadHeaderTimeout, acsReadTimeout, acsWriteTimeout}
-	if l, ok := ctx.Value(limitsKey{}).(serverLimits); ok {
-		lim = l
+	if limits != nil {
+		lim = *limits
 	}
 	return &http.Server{
 		Handler:           h,
@@ -152,7 +149,7 @@ func (h *acsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // redirectOnce sends the browser on to the IdP the first time the start
 // link is opened, and refuses it afterwards.
 func (h *acsHandler) redirectOnce(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet { // a HEAD (a link checker) must not spend the link
 		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return

@@ -89,6 +89,8 @@ type Deps struct {
 
 	// peerUID replaces the system's socket-owner lookup in tests.
 	peerUID peeruid.Lookup
+	// limits, when set, replaces the ACS server's timeouts (tests).
+	limits *serverLimits
 }
 
 // ErrTimeout is returned (wrapped) when the login time limit is reached; the

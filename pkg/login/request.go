@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/crewjam/saml"
 )
@@ -19,6 +20,8 @@ type authnRequest struct {
 	// request ID and RelayState do not show in a process list (argv) or a
 	// terminal log where another user of the host could read them.
 	StartPath string
+	// IssuedAt is when the request was made (by the login's clock).
+	IssuedAt time.Time
 }
 
 // NewRelayState returns 32 random bytes, base64url without padding.
@@ -33,6 +36,7 @@ func NewRelayState() (string, error) {
 // newAuthnRequest builds the AuthnRequest (ACS URL, HTTP-POST protocol
 // binding, SP entity ID as Issuer) for the IdP's HTTP-Redirect SSO endpoint.
 func newAuthnRequest(cfg Config, clk Clock) (*authnRequest, error) {
+	issuedAt := clk.Now()
 	sp := newServiceProvider(cfg, clk)
 	sso := sp.GetSSOBindingLocation(saml.HTTPRedirectBinding)
 	if sso == "" {
@@ -54,5 +58,5 @@ func newAuthnRequest(cfg Config, clk Clock) (*authnRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &authnRequest{ID: req.ID, RelayState: relay, URL: u.String(), StartPath: "/start/" + start}, nil
+	return &authnRequest{ID: req.ID, RelayState: relay, URL: u.String(), StartPath: "/start/" + start, IssuedAt: issuedAt}, nil
 }

@@ -103,7 +103,7 @@ func Validate(ctx context.Context, raw string, cfg Config, v ValidateOptions) (*
 	if v.Replay != nil {
 		seen, err := v.Replay.Seen(ctx, assertion.ID, replayUntil(assertion, now))
 		if err != nil {
-			return nil, fmt.Errorf("replay cache: %w", err)
+			return nil, fmt.Errorf("record the assertion ID: %w", err) // err names the replay cache
 		}
 		if seen {
 			return nil, annotate(reject(CodeReplayed, "sign in again; a response can be used only once",
