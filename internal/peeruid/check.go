@@ -42,6 +42,8 @@ type Check struct {
 	uid    uint32
 	log    *slog.Logger
 	warned atomic.Bool // tables unreadable, said once
+	// refused holds the uids (int64; -1: socket not found) already warned about.
+	refused sync.Map
 }
 
 // New returns a check for one listener; name starts its log lines. A nil
@@ -139,11 +141,22 @@ func (c *Check) judge(cp *conn) {
 		}
 		cp.ok = true
 	case err != nil:
-		c.log.Warn(c.name+": refused a caller whose socket could not be found", "client", cp.client.String(), "err", err)
+		c.logRefusal(-1, c.name+": refused a caller whose socket could not be found", "client", cp.client.String(), "err", err)
 	case uid != c.uid:
 		cp.uid, cp.known = uid, true
-		c.log.Warn(c.name+": refused a caller owned by another user", "client", cp.client.String(), "uid", uid, "want_uid", c.uid)
+		c.logRefusal(int64(uid), c.name+": refused a caller owned by another user", "client", cp.client.String(), "uid", uid, "want_uid", c.uid)
 	default:
 		cp.uid, cp.known, cp.ok = uid, true, true
 	}
+}
+
+// logRefusal warns about the first refusal of each uid (-1: socket not
+// found) and logs the rest at debug level, so another user opening
+// connections in a loop cannot flood the person's terminal.
+func (c *Check) logRefusal(uid int64, msg string, args ...any) {
+	if _, seen := c.refused.LoadOrStore(uid, true); seen {
+		c.log.Debug(msg, args...)
+		return
+	}
+	c.log.Warn(msg, append(args, "later", "further refusals of this caller are logged at debug level")...)
 }
