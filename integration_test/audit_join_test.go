@@ -96,6 +96,18 @@ func TestAuditRecordsJoinCloudTrail(t *testing.T) {
 			}
 		}
 	}
+	if r := e.run("logout"); r.code != 0 {
+		t.Fatalf("logout: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, e.statePath("audit.log"))), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["event"] == "logout" {
+			byEvent["logout"] = rec
+		}
+	}
+	if got := byEvent["logout"]["access_key_id"]; got != keyID {
+		t.Errorf("logout.access_key_id = %v, want %s (the removed credentials stay valid at AWS)", got, keyID)
+	}
 	// The same assertion and session throughout.
 	for _, k := range []string{"assertion_id", "name_id", "issuer"} {
 		if a, b := byEvent["assertion.accepted"][k], byEvent["job.start"][k]; a != b {

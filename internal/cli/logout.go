@@ -42,14 +42,22 @@ func newCmdLogout(f *Factory) *cobra.Command {
 					continue
 				}
 				cache, err := f.cache(p, storeKind)
+				var removed *broker.Session
 				if err == nil {
-					err = f.deleteLocked(cmd.Context(), cache, p.Name)
+					removed, err = f.deleteLocked(cmd.Context(), cache, p.Name)
 				}
 				if err != nil {
 					errs = append(errs, fmt.Errorf("profile %s: %w", p.Name, err))
 					continue
 				}
-				_ = aud.Record("logout", map[string]any{"profile": p.Name, "store": cache.Store.Name()})
+				fields := map[string]any{"profile": p.Name}
+				if removed != nil {
+					// The credentials stay valid at AWS until they expire:
+					// the record names them so CloudTrail can be checked.
+					fields = removed.AuditFields()
+				}
+				fields["store"] = cache.Store.Name()
+				_ = aud.Record("logout", fields)
 				fmt.Fprintf(f.Streams.Err, "Removed cached credentials of profile %s (%s store).\n", p.Name, cache.Store.Name())
 			}
 			return errors.Join(errs...)
@@ -62,15 +70,21 @@ func newCmdLogout(f *Factory) *cobra.Command {
 
 // deleteLocked removes the profile's session under the profile's lock, so a
 // login writing the same entry at the same moment cannot leave parts behind.
-func (f *Factory) deleteLocked(ctx context.Context, cache broker.Cache, profile string) error {
+// It returns the session it removed, nil when there was none or it could
+// not be read (a damaged entry is removed all the same).
+func (f *Factory) deleteLocked(ctx context.Context, cache broker.Cache, profile string) (*broker.Session, error) {
 	state, err := f.StateDir()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	unlock, err := broker.Lock(ctx, filepath.Join(state, "locks"), profile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
-	return cache.Delete(ctx, profile)
+	removed, err := cache.Load(ctx, profile)
+	if err != nil {
+		removed = nil
+	}
+	return removed, cache.Delete(ctx, profile)
 }
