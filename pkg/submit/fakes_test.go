@@ -127,8 +127,19 @@ type harness struct {
 // and returns once the Refresher waits for its timer.
 func startRefresher(t *testing.T, o RefreshOptions, initial *broker.Session) *harness {
 	t.Helper()
+	return startRefresherFrom(t, o, initial, nil, 0)
+}
+
+// startRefresherFrom is startRefresher reading the store through wrap(store)
+// when wrap is set; loadTimeout 0 keeps the default.
+func startRefresherFrom(t *testing.T, o RefreshOptions, initial *broker.Session, wrap func(*memSource) Source, loadTimeout time.Duration) *harness {
+	t.Helper()
 	h := &harness{clk: clockwork.NewFakeClockAt(t0), src: &memSource{}, sink: &memSink{},
 		status: &syncBuffer{}, log: &syncBuffer{}, audit: &recorder{}}
+	var src Source = h.src
+	if wrap != nil {
+		src = wrap(h.src)
+	}
 	if initial != nil {
 		h.src.set(initial)
 		h.sink.Update(credserver.Credentials{AccessKeyID: initial.AccessKeyID, SecretAccessKey: initial.SecretAccessKey,
@@ -137,7 +148,10 @@ func startRefresher(t *testing.T, o RefreshOptions, initial *broker.Session) *ha
 	if o.Profile == "" {
 		o.Profile = "dev"
 	}
-	h.r = NewRefresher(h.src, h.sink, o, Deps{Clock: h.clk, Status: h.status, Audit: h.audit, Log: testLogger(h.log)})
+	h.r = NewRefresher(src, h.sink, o, Deps{Clock: h.clk, Status: h.status, Audit: h.audit, Log: testLogger(h.log)})
+	if loadTimeout > 0 {
+		h.r.loadTimeout = loadTimeout
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	h.ctx = ctx
 	done := make(chan error, 1)

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
-	"github.com/ptsaml/ptsaml/internal/credserver"
 	"github.com/ptsaml/ptsaml/internal/credstore"
 	"github.com/ptsaml/ptsaml/pkg/broker"
 )
@@ -86,35 +83,11 @@ func (f *flakySource) count() int {
 // default.
 func startFlaky(t *testing.T, o RefreshOptions, initial *broker.Session, loadTimeout time.Duration) (*harness, *flakySource) {
 	t.Helper()
-	h := &harness{clk: clockwork.NewFakeClockAt(t0), src: &memSource{}, sink: &memSink{},
-		status: &syncBuffer{}, log: &syncBuffer{}, audit: &recorder{}}
-	src := &flakySource{mem: h.src}
-	if initial != nil {
-		h.src.set(initial)
-		h.sink.Update(credserver.Credentials{AccessKeyID: initial.AccessKeyID, SecretAccessKey: initial.SecretAccessKey,
-			SessionToken: initial.SessionToken, Expiration: initial.Expiration})
-	}
-	o.Profile = "dev"
-	h.r = NewRefresher(src, h.sink, o, Deps{Clock: h.clk, Status: h.status, Audit: h.audit, Log: testLogger(h.log)})
-	if loadTimeout > 0 {
-		h.r.loadTimeout = loadTimeout
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	h.ctx = ctx
-	done := make(chan error, 1)
-	go func() { done <- h.r.Run(ctx) }()
-	h.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
-	t.Cleanup(func() {
-		if ctx.Err() == nil {
-			h.stop()
-		}
-	})
-	h.wait(t)
+	var src *flakySource
+	h := startRefresherFrom(t, o, initial, func(m *memSource) Source {
+		src = &flakySource{mem: m}
+		return src
+	}, loadTimeout)
 	return h, src
 }
 
