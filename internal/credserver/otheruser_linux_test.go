@@ -5,12 +5,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/testing/otheruser"
 )
 
 const helperEnv = "CREDSERVER_TEST_OTHER_USER_URL"
@@ -22,23 +21,7 @@ func TestProtectionOtherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another user")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The test binary lives in a 0700 directory: copy it where uid 65534 can run it.
-	dir, err := os.MkdirTemp("", "credserver-other-user-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	bin := filepath.Join(dir, "credserver.test")
-	if err := copyFile(self, bin); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := otheruser.Binary(t)
 
 	for _, tc := range []struct {
 		name  string
@@ -51,11 +34,8 @@ func TestProtectionOtherUser(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, logs := start(t, Options{Clock: wallClock{}, AllowOtherUsers: tc.allow})
 			s.Update(testCreds(0, time.Now().Add(time.Hour)))
-			cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestHelperOtherUserClient$")
-			cmd.Env = []string{helperEnv + "=" + s.URL(), "CREDSERVER_TEST_TOKEN=" + s.Token()}
-			cmd.Dir = dir
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-			out, err := cmd.CombinedOutput()
+			out, err := otheruser.Command(t, bin, "TestHelperOtherUserClient",
+				helperEnv+"="+s.URL(), "CREDSERVER_TEST_TOKEN="+s.Token()).CombinedOutput()
 			if err != nil {
 				t.Fatalf("client as uid 65534: %v\n%s", err, out)
 			}
@@ -84,21 +64,4 @@ func TestHelperOtherUserClient(t *testing.T) {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	fmt.Printf("status=%d\n", resp.StatusCode)
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = in.Close() }()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		_ = out.Close()
-		return err
-	}
-	return out.Close()
 }

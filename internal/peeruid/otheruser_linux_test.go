@@ -5,15 +5,14 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/testing/otheruser"
 )
 
 const (
-	otherUID   = 65534 // nobody
+	otherUID   = otheruser.UID
 	helperAddr = "PEERUID_TEST_DIAL"
 )
 
@@ -25,16 +24,13 @@ func TestOtherUsersSocket(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another user")
 	}
-	bin := copyTestBinary(t)
+	bin := otheruser.Binary(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = ln.Close() }()
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestHelperOtherUserDial$")
-	cmd.Env = []string{helperAddr + "=" + ln.Addr().String()}
-	cmd.Dir = filepath.Dir(bin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: otherUID, Gid: otherUID}}
+	cmd := otheruser.Command(t, bin, "TestHelperOtherUserDial", helperAddr+"="+ln.Addr().String())
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -94,40 +90,4 @@ func TestHelperOtherUserDial(t *testing.T) {
 	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	_, _ = io.Copy(io.Discard, conn)
-}
-
-// copyTestBinary copies the test binary, which lives in a 0700 directory,
-// where uid 65534 can run it.
-func copyTestBinary(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "peeruid-other-user-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "peeruid.test")
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = in.Close() }()
-	w, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(w, in); err != nil {
-		_ = w.Close()
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
 }

@@ -6,21 +6,19 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ptsaml/ptsaml/internal/testing/otheruser"
 )
 
 const (
-	otherUID        = 65534 // nobody
-	helperStartEnv  = "LOGIN_TEST_OTHER_USER_START"
-	helperACSEnv    = "LOGIN_TEST_OTHER_USER_ACS"
-	helperSAMLEnv   = "LOGIN_TEST_OTHER_USER_SAML"
-	helperRelayEnv  = "LOGIN_TEST_OTHER_USER_RELAY"
-	helperClientRun = "-test.run=^TestHelperACSOtherUserClient$"
+	otherUID       = otheruser.UID
+	helperStartEnv = "LOGIN_TEST_OTHER_USER_START"
+	helperACSEnv   = "LOGIN_TEST_OTHER_USER_ACS"
+	helperSAMLEnv  = "LOGIN_TEST_OTHER_USER_SAML"
+	helperRelayEnv = "LOGIN_TEST_OTHER_USER_RELAY"
 )
 
 // TestACSProtectionOtherUser has a process really running as another user
@@ -34,7 +32,7 @@ func TestACSProtectionOtherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to run a client as another user")
 	}
-	bin := copyTestBinary(t)
+	bin := otheruser.Binary(t)
 	r := startLogin(t, nil, nil)
 
 	if out := runAsOtherUser(t, bin, helperStartEnv+"="+r.start); !strings.Contains(out, "start=403") {
@@ -64,11 +62,7 @@ func TestACSProtectionOtherUser(t *testing.T) {
 // runAsOtherUser runs TestHelperACSOtherUserClient as uid 65534 with env.
 func runAsOtherUser(t *testing.T, bin string, env ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, helperClientRun)
-	cmd.Env = env
-	cmd.Dir = filepath.Dir(bin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: otherUID, Gid: otherUID}}
-	out, err := cmd.CombinedOutput()
+	out, err := otheruser.Command(t, bin, "TestHelperACSOtherUserClient", env...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("client as uid %d: %v\n%s", otherUID, err, out)
 	}
@@ -103,40 +97,4 @@ func TestHelperACSOtherUserClient(t *testing.T) {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	fmt.Printf("%s=%d\n", what, resp.StatusCode)
-}
-
-// copyTestBinary copies the test binary, which lives in a 0700 directory,
-// where uid 65534 can run it.
-func copyTestBinary(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "login-other-user-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = in.Close() }()
-	bin := filepath.Join(dir, "login.test")
-	w, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(w, in); err != nil {
-		_ = w.Close()
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
 }
