@@ -10,10 +10,10 @@ import (
 )
 
 // A damaged cache entry (garbage, truncated JSON, JSON without the
-// credentials) makes status, credential-process, run and exec each fail with
-// one line that names the damage and says to log out, exit 1, and print
-// nothing on stdout. logout removes the entry; then status says "not logged
-// in" and a login works.
+// credentials) makes status, and, where nobody can sign in, credential-process,
+// run, exec and env each fail with one line that names the damage and says to
+// log out, exit 1, and print nothing on stdout. logout removes the entry; then
+// status says "not logged in" and a login works.
 func TestDamagedEntryIsNamedByEveryCommandAndLogoutClearsIt(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -42,6 +42,7 @@ func TestDamagedEntryIsNamedByEveryCommandAndLogoutClearsIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.environ = []string{"PATH=" + os.Getenv("PATH")}
+			e.browserOff() // nobody to sign in: a sign-in would replace the entry
 			want := "error: stored credentials for profile sandbox are damaged (" + tt.reason
 			for _, args := range [][]string{
 				{"status"}, {"status", "--output", "json"}, {"credential-process"},
@@ -54,11 +55,6 @@ func TestDamagedEntryIsNamedByEveryCommandAndLogoutClearsIt(t *testing.T) {
 					t.Errorf("%s: exit %d, stdout %q, error line:\n%s\nwant exit 1, nothing on stdout, and %q…",
 						strings.Join(args, " "), r.code, r.stdout, line, want)
 				}
-			}
-			// Where nobody can sign in (CI), credential-process still names the damage.
-			e.browserOff()
-			if r := e.run("credential-process"); r.code != 1 || !strings.HasPrefix(errorLine(t, r), want) {
-				t.Errorf("credential-process without a browser: exit %d\n%s", r.code, r.stderr)
 			}
 			if n := e.sandbox.STSCalls(); n != 1 {
 				t.Errorf("STS calls = %d: a command signed in over the damaged entry", n)
@@ -80,6 +76,30 @@ func TestDamagedEntryIsNamedByEveryCommandAndLogoutClearsIt(t *testing.T) {
 				t.Fatalf("status after a new login: exit %d\n%s", r.code, r.stderr)
 			}
 		})
+	}
+}
+
+// Where a sign-in may start, a damaged entry is replaced by one, with a
+// warning that names the damage: an unattended (ECP, OIDC) job must not stop
+// until a person runs logout.
+func TestDamagedEntryIsReplacedBySigningIn(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	if err := os.MkdirAll(credDir(e), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(credPath(e, "sandbox"), []byte(`{"AccessKeyId":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("credential-process")
+	if r.code != 0 || !strings.Contains(r.stdout, `"AccessKeyId"`) ||
+		!strings.Contains(r.stderr, "warning: the stored credentials of profile sandbox are damaged (truncated JSON); signing in again replaces them") {
+		t.Fatalf("credential-process over a damaged entry: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := e.sandbox.STSCalls(); n != 1 {
+		t.Errorf("STS calls = %d, want the one sign-in", n)
+	}
+	if r := e.run("status"); r.code != 0 || strings.Contains(r.stderr, "damaged") {
+		t.Fatalf("status after the sign-in: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -89,6 +89,13 @@ func (f *Factory) ensureOptions(p *config.Profile, o signInOptions, accept func(
 	}
 	if f.canSignIn(p, o) {
 		eo.SignIn = func(ctx context.Context) (*broker.Session, error) { return f.signIn(ctx, p, o) }
+		eo.Damaged = func(err error) {
+			reason := err.Error()
+			if d := (*broker.DamagedError)(nil); errors.As(err, &d) {
+				reason = d.Reason
+			}
+			fmt.Fprintf(f.Streams.Err, "warning: the stored credentials of profile %s are damaged (%s); signing in again replaces them\n", p.Name, reason)
+		}
 	}
 	return eo
 }

@@ -132,16 +132,30 @@ func TestFileStoreSaveSurvivesSIGKILLAtAnyMoment(t *testing.T) {
 	}
 }
 
-// A damaged entry stops Ensure with the damage, before any sign-in: a sign-in
-// in the background would hide it.
-func TestEnsureReportsADamagedEntry(t *testing.T) {
-	st := newMemStore()
-	st.m[cacheKey("dev")] = []byte(`{"AccessKeyId":"ASIA`)
-	c := Cache{Store: st, Clock: fixedClock{t0}}
-	signIn := func(context.Context) (*Session, error) { t.Fatal("signed in over a damaged entry"); return nil, nil }
-	_, err := c.Ensure(context.Background(), EnsureOptions{Profile: "dev", LockDir: t.TempDir(), SignIn: signIn})
+// A damaged entry stops Ensure with the damage when no sign-in may start;
+// when one may, it replaces the entry and Damaged hears of it first.
+func TestEnsureWithADamagedEntry(t *testing.T) {
+	damaged := func() Cache {
+		st := newMemStore()
+		st.m[cacheKey("dev")] = []byte(`{"AccessKeyId":"ASIA`)
+		return Cache{Store: st, Clock: fixedClock{t0}}
+	}
+	_, err := damaged().Ensure(context.Background(), EnsureOptions{Profile: "dev", LockDir: t.TempDir()})
 	if !errors.Is(err, ErrDamaged) {
-		t.Fatalf("Ensure = %v, want ErrDamaged", err)
+		t.Fatalf("Ensure without SignIn = %v, want ErrDamaged", err)
+	}
+
+	var heard []error
+	fresh := &Session{Profile: "dev", AccessKeyID: "ASIANEW", SecretAccessKey: "s", SessionToken: "t", Expiration: t0.Add(time.Hour)}
+	got, err := damaged().Ensure(context.Background(), EnsureOptions{Profile: "dev", LockDir: t.TempDir(),
+		SignIn:  func(context.Context) (*Session, error) { return fresh, nil },
+		Damaged: func(err error) { heard = append(heard, err) },
+	})
+	if err != nil || got != fresh {
+		t.Fatalf("Ensure with SignIn = %v, %v; want the new session", got, err)
+	}
+	if len(heard) == 0 || !errors.Is(heard[0], ErrDamaged) {
+		t.Errorf("Damaged heard %v, want the damage", heard)
 	}
 }
 

@@ -23,6 +23,9 @@ type EnsureOptions struct {
 	// SignIn runs a whole login and saves its session; nil when no login
 	// may start here.
 	SignIn func(ctx context.Context) (*Session, error)
+	// Damaged, when set, hears of a damaged cache entry that a sign-in is
+	// about to replace. Without SignIn a damaged entry is Ensure's error.
+	Damaged func(err error)
 }
 
 // Ensure returns a session for o.Profile: the cached one while it is fresh;
@@ -33,7 +36,7 @@ type EnsureOptions struct {
 // if usable, or an error wrapping ErrLoginRequired.
 func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 	accept := func(s *Session) bool { return s != nil && (o.Accept == nil || o.Accept(s)) }
-	sess, err := c.loadIfAny(ctx, o.Profile)
+	sess, err := c.loadForEnsure(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +61,7 @@ func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 		}
 	}
 	defer unlock()
-	if sess, err = c.loadIfAny(ctx, o.Profile); err != nil {
+	if sess, err = c.loadForEnsure(ctx, o); err != nil {
 		return nil, err
 	}
 	if accept(sess) && sess.Fresh(c.now()) {
@@ -71,6 +74,19 @@ func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 		return nil, fmt.Errorf("%w: another ptsaml process was signing in to profile %s and did not succeed", ErrLoginRequired, o.Profile)
 	}
 	return o.SignIn(ctx)
+}
+
+// loadForEnsure is loadIfAny, with a damaged entry as a nil session when a
+// sign-in may replace it.
+func (c Cache) loadForEnsure(ctx context.Context, o EnsureOptions) (*Session, error) {
+	s, err := c.loadIfAny(ctx, o.Profile)
+	if errors.Is(err, ErrDamaged) && o.SignIn != nil {
+		if o.Damaged != nil {
+			o.Damaged(err)
+		}
+		return nil, nil
+	}
+	return s, err
 }
 
 // loadIfAny is Load with "nothing cached" as a nil session.
