@@ -49,7 +49,7 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	var reauth submit.Reauth
 	if p.NonInteractive() {
 		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signInForJob(ctx, p, o.signIn) }
-		if p.Auth == config.AuthECP {
+		if p.Auth == config.AuthECP && keyringPassword(p) {
 			// Read a keyring-held password now, so renewals work even if the
 			// keyring goes away mid-job; a failure shows at the first renewal.
 			_, _ = f.ecpPassword(ctx, p)

@@ -58,7 +58,23 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 // session even when the store cannot keep it (the keyring daemon went away),
 // so a failed save returns the session together with the error, and the
 // store is not probed first.
+//
+// It holds the profile's lock, as `ptsaml login` does, so that two writers
+// never save the same entry at once; when another process holds it, that
+// process is signing in and its session reaches the job through the store.
 func (f *Factory) signInForJob(ctx context.Context, p *config.Profile, o signInOptions) (*broker.Session, error) {
+	state, err := f.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	unlock, ok, err := broker.TryLock(filepath.Join(state, "locks"), p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("another ptsaml process is signing in to profile %s; the job takes its credentials when it is done", p.Name)
+	}
+	defer unlock()
 	return f.signInTo(ctx, p, o, false)
 }
 

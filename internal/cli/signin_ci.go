@@ -59,6 +59,12 @@ func ecpPasswordKey(profile string) string { return "ecp-password:" + profile }
 
 // ecpPassword reads the service account's secret from where the profile
 // says: the keyring, an environment variable or a file. Never from argv.
+// keyringPassword reports whether the profile's ECP password is held in the
+// keyring (neither env: nor file:).
+func keyringPassword(p *config.Profile) bool {
+	return !strings.HasPrefix(p.ECPPassword, "env:") && !strings.HasPrefix(p.ECPPassword, "file:")
+}
+
 func (f *Factory) ecpPassword(ctx context.Context, p *config.Profile) (string, error) {
 	src := p.ECPPassword
 	switch {

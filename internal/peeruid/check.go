@@ -95,7 +95,7 @@ func (c *Check) ConnContext(ctx context.Context, nc net.Conn) context.Context {
 // Allowed reports whether the connection behind a request's ctx belongs to
 // our user, looking it up once per connection (later requests on it get
 // the same answer). A socket of another user, or one the tables do not
-// list, is refused with a warning (once per connection). When
+// list, is refused, with a warning the first time for each uid. When
 // the tables cannot be read the caller is let through (the token still
 // guards) and a warning says so once per Check. A ctx that did not come
 // through ConnContext is refused; a nil Check allows everyone.

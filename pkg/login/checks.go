@@ -135,7 +135,7 @@ func checkIssueInstant(f facts, now, requestedAt time.Time) *RejectedError {
 	}{{"assertion", f.issueInstant}, {"response", f.respIssueInstant}} {
 		if d := w.t.Sub(now); !w.t.IsZero() && d > MaxClockSkew {
 			return reject(CodeFutureIssueInstant, hintClock,
-				"%s IssueInstant is %s in the future: check this machine's clock (timedatectl); it is about %s behind the IdP's",
+				"%s IssueInstant is %s in the future: this machine's clock is about %s behind the IdP's; check it (timedatectl)",
 				w.what, human(d), human(d))
 		}
 	}
@@ -147,9 +147,15 @@ func checkIssueInstant(f facts, now, requestedAt time.Time) *RejectedError {
 		return nil
 	}
 	if early := requestedAt.Sub(f.issueInstant); !requestedAt.IsZero() && !requestedAt.After(now) && early > requestSlack {
+		// The IdP issued it between the request and now, by this machine's
+		// clock: the skew lies between early and age.
+		skew := "about " + human(age)
+		if age-early >= time.Minute {
+			skew = "between " + human(early) + " and " + human(age)
+		}
 		return reject(CodeStale, hintClock,
-			"assertion was issued %s before this login's request was sent: this machine's clock is about %s ahead of the IdP's; fix the clock (timedatectl / chrony)",
-			human(early), human(age))
+			"assertion was issued %s before this login's request was sent: this machine's clock is %s ahead of the IdP's; fix the clock (timedatectl / chrony)",
+			human(early), skew)
 	}
 	return reject(CodeStale, hintMaybeClock,
 		"assertion was issued %s ago, longer than the %s allowed: the sign-in took that long, or this machine's clock is about %s ahead of the IdP's (check it with timedatectl)",

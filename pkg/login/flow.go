@@ -177,7 +177,7 @@ func (w *waiter) summary() {
 }
 
 func (w *waiter) failed(err error) {
-	w.d.log().Error("saml response check failed", "err", err)
+	w.d.log().Debug("saml response check failed", "err", err) // Login returns it
 	select {
 	case w.broken <- err:
 	default:

@@ -16,6 +16,10 @@ import (
 // of base64).
 const MaxSAMLResponse = 100_000
 
+// replayTimeout bounds recording an assertion ID in the replay cache (its
+// file lock is shared with other logins of this user).
+const replayTimeout = 10 * time.Second
+
 // ValidateOptions are the per-login facts Validate checks a response against.
 type ValidateOptions struct {
 	// RequestID is the ID of the AuthnRequest the response must answer
@@ -101,7 +105,11 @@ func Validate(ctx context.Context, raw string, cfg Config, v ValidateOptions) (*
 	}
 	res.SAMLResponse = raw
 	if v.Replay != nil {
-		seen, err := v.Replay.Seen(ctx, assertion.ID, replayUntil(assertion, now))
+		// A browser that drops the connection must not spoil a genuine
+		// answer halfway through recording it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayTimeout)
+		seen, err := v.Replay.Seen(rctx, assertion.ID, replayUntil(assertion, now))
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("record the assertion ID: %w", err) // err names the replay cache
 		}

@@ -129,6 +129,11 @@ type Refresher struct {
 	storeDown      bool // the last store read failed, and Status said so
 	reauthFailures int
 	reauthNext     time.Time
+	// reauthWaitsForStore: the last re-auth failed only because the store
+	// was out of reach, so it is tried again as soon as the store answers.
+	reauthWaitsForStore bool
+	damagedSaid         bool // a damaged store entry was reported
+
 }
 
 // credState is what the Refresher has said about one set of credentials.

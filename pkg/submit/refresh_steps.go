@@ -105,6 +105,7 @@ func (r *Refresher) maybeReauth(ctx context.Context) {
 		delay = time.Second << (r.reauthFailures - 1)
 	}
 	r.reauthNext = r.d.Clock.Now().Add(delay)
+	r.reauthWaitsForStore = isStoreError(err)
 	if r.storeDown && isStoreError(err) {
 		return // said once already; tried again as soon as the store answers
 	}

@@ -31,13 +31,30 @@ func (r *Refresher) load(ctx context.Context) {
 		return
 	case errors.Is(err, broker.ErrNoSession):
 		r.storeReadable()
+		r.damagedSaid = false
+		return
+	case errors.Is(err, broker.ErrDamaged):
+		r.storeReadable()
+		r.storeDamaged(err)
 		return
 	case err != nil:
 		r.storeFailed(err)
 		return
 	}
 	r.storeReadable()
+	r.damagedSaid = false
 	r.offer(s, "store")
+}
+
+// storeDamaged says once, whole (it holds the command to run), that the
+// profile's entry is damaged, and what the job keeps meanwhile; a login or
+// a re-authentication replaces the entry.
+func (r *Refresher) storeDamaged(err error) {
+	if r.damagedSaid {
+		return
+	}
+	r.damagedSaid = true
+	r.statusf("ptsaml: %v; %s", err, r.keeps())
 }
 
 // storeFailed says, once until the store is readable again, that it is not
@@ -60,7 +77,9 @@ func (r *Refresher) storeReadable() {
 		return
 	}
 	r.storeDown = false
-	r.reauthFailures, r.reauthNext = 0, time.Time{}
+	if r.reauthWaitsForStore {
+		r.reauthFailures, r.reauthNext, r.reauthWaitsForStore = 0, time.Time{}, false
+	}
 	r.d.Log.Info("credential store readable again", "profile", r.o.Profile)
 	r.statusf("ptsaml: the credential store is readable again")
 }
