@@ -26,10 +26,13 @@ type Options struct {
 }
 
 // Write replaces path with data atomically. The directory is created 0700
-// when missing. On any error the old file is untouched and no temporary
-// file is left behind; the error is an *Error naming path. Temporary files
-// that a writer of the same path left when it died are removed first, so a
-// crash leaves at most one behind until the next write.
+// when missing. Errors are *Error naming path. On an error before the rename
+// the old file is untouched and no temporary file is left behind. When only
+// the last step fails, making the rename durable by syncing the directory,
+// the new content is already in place (Error.Done is set) and a crash may
+// still bring back the old one. Temporary files that writers of the same path
+// left when they died are removed first (see Writer.Abandoned), so crashes
+// leave few behind, and none for long.
 func Write(path string, data []byte, o Options) (err error) {
 	dir := filepath.Dir(path)
 	fail := func(step string, err error) error { return &Error{Op: "write", Path: path, Step: step, Err: err} }
@@ -80,8 +83,8 @@ func Write(path string, data []byte, o Options) (err error) {
 	if err := rename(tmp, path); err != nil {
 		return fail("replace the file", err)
 	}
-	if err := syncDir(dir); err != nil {
-		return fail("sync directory", err)
+	if err := dirSync(dir); err != nil {
+		return &Error{Op: "write", Path: path, Step: "sync directory", Done: true, Err: err}
 	}
 	return nil
 }
@@ -112,20 +115,19 @@ func PrivateDir(dir string) error {
 	return nil
 }
 
-// SyncDir makes a rename or removal in dir durable (a no-op on Windows).
-func SyncDir(dir string) error { return syncDir(dir) }
+// dirSync is syncDir; tests replace it to inject failures.
+var dirSync = syncDir
 
+// syncDir makes a rename or removal in dir durable (a no-op on Windows). Its
+// errors are the os package's; callers name the step.
 func syncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
+		return err
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	return nil
+	return d.Sync()
 }

@@ -2,10 +2,9 @@ package atomicfile
 
 import (
 	"errors"
+	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,23 +12,27 @@ import (
 
 func TestWriteErrorSaysWhatToDo(t *testing.T) {
 	tests := []struct {
-		errno syscall.Errno
-		want  string
+		name string
+		err  error // what the write of the temp file returns, wrapped in a PathError
+		want string
 	}{
-		{syscall.ENOSPC, "no space left on device; free space on that file system"},
-		{syscall.EDQUOT, "quota"},
-		{syscall.EROFS, "read-only file system; the file system is mounted read-only"},
-		{syscall.EACCES, "permission denied; check the owner and permissions"},
+		{"ENOSPC", syscall.ENOSPC, "no space left on device; free space on that file system"},
+		{"EDQUOT", syscall.EDQUOT, "quota"},
+		{"EROFS", syscall.EROFS, "read-only file system; the file system is mounted read-only"},
+		{"EACCES", syscall.EACCES, "permission denied; check the owner and permissions"},
+		// Windows reports ERROR_ACCESS_DENIED, which is no Unix errno but matches
+		// fs.ErrPermission, as this does.
+		{"ErrPermission", fs.ErrPermission, "permission denied; check the owner and permissions"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.errno.Error(), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "f")
 			err := Write(path, []byte("new"), Options{WriteData: func(f *os.File, _ []byte) error {
-				return &os.PathError{Op: "write", Path: f.Name(), Err: tt.errno}
+				return &os.PathError{Op: "write", Path: f.Name(), Err: tt.err}
 			}})
-			if !errors.Is(err, tt.errno) {
-				t.Fatalf("err = %v, want it to match %v", err, tt.errno)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want it to match %v", err, tt.err)
 			}
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "cannot write "+path+": ") || !strings.Contains(msg, tt.want) ||
@@ -37,6 +40,90 @@ func TestWriteErrorSaysWhatToDo(t *testing.T) {
 				t.Fatalf("message %q: want the path, %q, no temp file name, one line", msg, tt.want)
 			}
 		})
+	}
+}
+
+// failDirSync makes syncing a directory fail with errno until the test ends.
+func failDirSync(t *testing.T, errno syscall.Errno) {
+	t.Helper()
+	dirSync = func(dir string) error { return &os.PathError{Op: "sync", Path: dir, Err: errno} }
+	t.Cleanup(func() { dirSync = syncDir })
+}
+
+// When only the directory sync fails the file has already been replaced or
+// removed: the error says so (not "nothing was changed"), names the step once,
+// and still gives the advice.
+func TestDirSyncFailureSaysTheChangeWasMade(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(path string) error
+		want string // content afterwards; "" = no file
+		done string
+	}{
+		{"write", func(path string) error { return Write(path, []byte("new"), Options{}) }, "new", "the file was replaced"},
+		{"remove", Remove, "", "the file was removed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if err := Write(path, []byte("old"), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			failDirSync(t, syscall.ENOSPC)
+			err := tt.do(path)
+			var e *Error
+			if !errors.As(err, &e) || !e.Done || !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("err = %#v, want an *Error with Done set that matches ENOSPC", err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "nothing was changed") || strings.Count(msg, "sync directory") != 1 ||
+				!strings.Contains(msg, tt.done) || !strings.Contains(msg, "free space") || strings.Contains(msg, "\n") {
+				t.Fatalf("message %q: want %q, the step named once, the advice, and no %q", msg, tt.done, "nothing was changed")
+			}
+			b, rerr := os.ReadFile(path)
+			if got := string(b); got != tt.want || (tt.want == "") != errors.Is(rerr, fs.ErrNotExist) {
+				t.Fatalf("after the failed %s the file holds %q (%v), want %q", tt.name, got, rerr, tt.want)
+			}
+		})
+	}
+}
+
+// The real directory sync failing (the directory was moved away right after the
+// rename) names its step once.
+func TestDirSyncFailureNamesItsStepOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	path := filepath.Join(dir, "f")
+	err := Write(path, []byte("new"), Options{Rename: func(oldpath, newpath string) error {
+		if err := os.Rename(oldpath, newpath); err != nil {
+			return err
+		}
+		return os.Rename(dir, dir+"-moved")
+	}})
+	var e *Error
+	if !errors.As(err, &e) || !e.Done || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want an *Error with Done set that matches fs.ErrNotExist", err)
+	}
+	if msg := err.Error(); strings.Count(msg, "sync directory") != 1 || strings.Contains(msg, "nothing was changed") {
+		t.Fatalf("message %q: want the step named once", msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir+"-moved", "f")); string(b) != "new" {
+		t.Fatalf("the file holds %q, want the new content", b)
+	}
+}
+
+func TestAdvice(t *testing.T) {
+	for _, err := range []error{syscall.EPERM, syscall.EACCES, fs.ErrPermission, &os.PathError{Op: "open", Path: "x", Err: fs.ErrPermission}} {
+		if a := Advice(err); !strings.Contains(a, "permissions") {
+			t.Errorf("Advice(%v) = %q, want the permission advice", err, a)
+		}
+	}
+	for _, err := range []error{errors.New("boom"), syscall.EIO, fs.ErrNotExist} {
+		if a := Advice(err); a != "" {
+			t.Errorf("Advice(%v) = %q, want none", err, a)
+		}
+	}
+	if Errno(&os.PathError{Err: syscall.EROFS}) != syscall.EROFS || Errno(syscall.EIO) != 0 {
+		t.Error("Errno does not pick out the conditions it knows")
 	}
 }
 
@@ -53,77 +140,5 @@ func TestRemove(t *testing.T) {
 	}
 	if err := Remove(path); err != nil {
 		t.Fatalf("Remove of a missing file: %v", err)
-	}
-}
-
-func TestParseWriter(t *testing.T) {
-	w := Self()
-	if got, ok := ParseWriter(w.String()); !ok || got != w {
-		t.Fatalf("ParseWriter(%q) = %v, %v", w.String(), got, ok)
-	}
-	for _, bad := range []string{"", "abc-1", "0123abcd-0", "0123abcd-x", "0123abcd"} {
-		if _, ok := ParseWriter(bad); ok {
-			t.Errorf("ParseWriter(%q) accepted", bad)
-		}
-	}
-	if w.Gone() {
-		t.Error("this process counts as gone")
-	}
-}
-
-// deadPID returns the PID of a process that has exited and been reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid
-}
-
-// A writer killed between creating its temp file and the rename leaves the
-// temp file; the next write of the same file removes it, and nothing else.
-func TestWriteRemovesTempFilesOfDeadWriters(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("process liveness is not checked on Windows: temp files stay")
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "k-abc")
-	self := Self()
-	dead := Writer{Host: self.Host, PID: deadPID(t)}
-	elsewhere := Writer{Host: "0badf00d", PID: dead.PID}
-	if elsewhere.Host == self.Host {
-		elsewhere.Host = "0badf00e"
-	}
-	names := map[string]bool{ // name -> removed by the next write
-		".k-abc." + dead.String() + ".123.tmp":                       true,
-		".k-abc." + dead.String() + ".456.tmp":                       true,
-		".k-abc." + self.String() + ".789.tmp":                       false, // this process may be writing
-		".k-abc." + Writer{self.Host, 1}.String() + ".1.tmp":         false, // PID 1 runs
-		".k-abc." + elsewhere.String() + ".2.tmp":                    false, // another host: cannot tell
-		".k-abc.4242.tmp":                                            false, // no writer in the name
-		".k-abcd." + dead.String() + ".3.tmp":                        false, // another file's
-		".k-abc.x." + dead.String() + ".4.tmp":                       false, // another file's
-		"k-abc." + dead.String() + ".5.tmp":                          false,
-		".k-abc." + dead.String() + ".6.tmp.bak":                     false,
-		".k-abc." + dead.String() + ".x.tmp":                         false,
-		".k-abc." + Writer{self.Host, 999999999}.String() + ".7.tmp": true,
-	}
-	for name := range names {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := len(TempFiles(path)); got != 6 {
-		t.Fatalf("TempFiles lists %d files, want the 6 named for k-abc with a writer", got)
-	}
-	if err := Write(path, []byte("value"), Options{}); err != nil {
-		t.Fatal(err)
-	}
-	for name, removed := range names {
-		_, err := os.Stat(filepath.Join(dir, name))
-		if gone := errors.Is(err, os.ErrNotExist); gone != removed {
-			t.Errorf("%s: removed = %v, want %v", name, gone, removed)
-		}
 	}
 }

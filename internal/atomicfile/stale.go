@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Temporary files are named ".<base>.<writer>.<random>.tmp" beside the file
@@ -49,12 +50,18 @@ func temps(dir, base string) map[string]Writer {
 	return out
 }
 
-// removeStale deletes base's temporary files whose writer is gone; those of a
-// writer that runs, or may run, stay.
+// now is the clock removeStale reads; tests move it.
+var now = time.Now
+
+// removeStale deletes base's temporary files that Writer.Abandoned calls
+// leftovers, dated by their last change; those of a writer that runs, or may
+// run, stay.
 func removeStale(dir, base string) {
+	t := now()
 	for name, w := range temps(dir, base) {
-		if w.Gone() {
-			_ = os.Remove(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		if fi, err := os.Lstat(path); err == nil && w.Abandoned(changed(fi), t) {
+			_ = os.Remove(path)
 		}
 	}
 }

@@ -167,7 +167,7 @@ func (f *Factory) Store(kind string) (credstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := credstore.New(kind, credstore.Options{Dir: filepath.Join(state, "credentials")})
+	s, err := credstore.New(kind, credstore.Options{Dir: filepath.Join(state, "credentials"), Log: f.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -75,6 +76,8 @@ type Options struct {
 	Dir string
 	// Timeout bounds each single keyring call; default 5s.
 	Timeout time.Duration
+	// Log gets the keyring backend's debug notes; nil = none.
+	Log *slog.Logger
 }
 
 // Kinds lists the valid backend kinds in the order they are documented.
@@ -87,7 +90,9 @@ func Kinds() []string { return []string{KindKeyring, KindFile, KindMemory} }
 func New(kind string, o Options) (Store, error) {
 	switch k := strings.ToLower(strings.TrimSpace(kind)); k {
 	case KindKeyring, "":
-		return NewKeyring(o.Service, o.Timeout), nil
+		ks := NewKeyring(o.Service, o.Timeout)
+		ks.Log = o.Log
+		return ks, nil
 	case KindFile:
 		if o.Dir == "" {
 			return nil, errors.New("file store: no directory given")

@@ -1,9 +1,11 @@
 package credstore
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/zalando/go-keyring"
 )
@@ -17,7 +19,9 @@ type fakeKeyring struct {
 	failSet  func(user string) error
 	block    chan struct{} // when non-nil every call waits until it is closed
 	onGet    func(user string)
+	onDelete func(user string)
 	maxChunk int // longest value written to a chunk entry
+	maxValue int // when > 0, longer values fail as on Windows (keyring.ErrSetDataTooBig)
 }
 
 func newFakeKeyring() *fakeKeyring { return &fakeKeyring{m: map[string]string{}} }
@@ -39,6 +43,9 @@ func (f *fakeKeyring) Set(service, user, password string) error {
 		if err := f.failSet(user); err != nil {
 			return err
 		}
+	}
+	if f.maxValue > 0 && len(password) > f.maxValue {
+		return keyring.ErrSetDataTooBig
 	}
 	if isChunk(user) && len(password) > f.maxChunk {
 		f.maxChunk = len(password)
@@ -66,6 +73,12 @@ func (f *fakeKeyring) Get(service, user string) (string, error) {
 
 func (f *fakeKeyring) Delete(service, user string) error {
 	f.wait()
+	f.mu.Lock()
+	hook := f.onDelete
+	f.mu.Unlock()
+	if hook != nil {
+		hook(user)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.m[user]; !ok {
@@ -117,3 +130,20 @@ func failOn(substr string, err error) func(string) error {
 }
 
 var errDBus = errors.New("org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files")
+
+// pending returns the records of writes in progress stored for key, and the size of
+// their entry.
+func (f *fakeKeyring) pending(t testing.TB, key string) ([]pendingWrite, int) {
+	t.Helper()
+	f.mu.Lock()
+	raw, ok := f.m[pendingUser(key)]
+	f.mu.Unlock()
+	if !ok {
+		return nil, 0
+	}
+	var p []pendingWrite
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		t.Fatalf("records of %q: %v", key, err)
+	}
+	return p, len(raw)
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,9 @@ const chunkMark = "/chunk/"
 // are deleted once the header has switched. While it writes, an entry
 // "<key>/chunk/pending" records the generations in play and the writing process, so that
 // when a writer is killed part-way the next Set or Delete of the key removes the chunks it
-// left. Every keyring call is bounded by Timeout.
+// left. Every keyring call is bounded by Timeout. The clean-up that follows a write (old
+// chunks, the record) runs to its end even when the caller's context ends, bounded by
+// Timeout as a whole.
 //
 // Use NewKeyring, or set the exported fields before first use; do not copy after use.
 type KeyringStore struct {
@@ -41,8 +44,10 @@ type KeyringStore struct {
 	Timeout   time.Duration // per keyring call; 0 = DefaultTimeout
 	ChunkSize int           // bytes per entry; 0 = DefaultChunkSize
 	API       KeyringAPI    // nil = OSKeyring{}
+	Log       *slog.Logger  // debug notes on clean-up; nil = none
 
 	after func(time.Duration) <-chan time.Time // timeout timer; nil = time.NewTimer
+	now   func() time.Time                     // record dates; nil = time.Now
 	mu    sync.Mutex                           // serialises Set/Delete in this process
 }
 
@@ -68,6 +73,27 @@ func (s *KeyringStore) service() string {
 		return DefaultService
 	}
 	return s.Service
+}
+
+func (s *KeyringStore) timeout() time.Duration {
+	if s.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return s.Timeout
+}
+
+func (s *KeyringStore) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+func (s *KeyringStore) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 func (s *KeyringStore) chunkSize() int {
@@ -176,13 +202,13 @@ func (s *KeyringStore) Set(ctx context.Context, key string, value []byte) error 
 	size := s.chunkSize()
 	n := (len(value) + size - 1) / size
 	if err := s.beginWrite(ctx, key, old, gen, n); err != nil {
-		return fmt.Errorf("keyring set %q: %w", key, err)
+		// The record only helps clear up after a writer that dies; the write goes on.
+		s.logger().Debug("keyring: cannot record the write in progress; writing without it", "key", key, "err", err)
 	}
 	for i := 0; i < n; i++ {
 		chunk := value[i*size : min((i+1)*size, len(value))]
 		if err := s.kset(ctx, chunkUser(key, gen, i), string(chunk)); err != nil {
-			s.deleteChunks(ctx, key, gen, i+1) // the header never named them
-			s.endWrite(ctx, key, gen)
+			s.dropWrite(ctx, key, gen, i+1, err) // the header never named them
 			return fmt.Errorf("keyring set %q: chunk %d of %d: %w", key, i+1, n, err)
 		}
 	}
@@ -191,30 +217,33 @@ func (s *KeyringStore) Set(ctx context.Context, key string, value []byte) error 
 	if err != nil {
 		return fmt.Errorf("keyring set %q: encode header: %w", key, err)
 	}
-	// If this times out the header may still switch later, so the new chunks stay, and so
-	// does the record of this write: a later writer sorts it out once this process is gone.
+	// If this fails the header may still switch later, so the new chunks stay, and so does
+	// the record of this write: a later writer sorts it out once the record is abandoned.
+	// Only when the caller gave up while the keyring was answering is the answer awaited.
 	if err := s.kset(ctx, key, string(hdr)); err != nil {
-		return fmt.Errorf("keyring set %q: %w", key, err)
+		if !s.awaitSwitch(ctx, err) {
+			return fmt.Errorf("keyring set %q: %w", key, err)
+		}
 	}
-	if old != nil && old.Gen != gen {
-		s.deleteChunks(ctx, key, old.Gen, old.Chunks)
-	}
-	s.endWrite(ctx, key, gen)
+	s.finishWrite(ctx, key, old, gen)
 	return nil
 }
 
 // deleteChunks removes chunks 0..n-1 of a generation, best effort: it stops at the first
-// failure (the keyring is probably unreachable) and leaves the rest behind.
-func (s *KeyringStore) deleteChunks(ctx context.Context, key, gen string, n int) {
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+// failure (the keyring is probably unreachable), leaves the rest behind and returns false.
+func (s *KeyringStore) deleteChunks(ctx context.Context, key, gen string, n int) bool {
+	for i := 0; i < n; i++ {
 		if s.kdel(ctx, chunkUser(key, gen, i)) != nil {
-			return
+			return false
 		}
 	}
+	return true
 }
 
-// Delete removes key, its chunks and whatever writers that died left of it; an absent key
-// is not an error. A damaged value is removed as far as it can be found.
+// Delete removes key, its chunks and what abandoned writes left of it, and trims the
+// record of writes in progress (or removes it when it cannot be read); an absent key is
+// not an error. A damaged value is removed as far as it can be found. Once the header is
+// gone the rest runs to its end even when ctx ends, bounded by Timeout as a whole.
 func (s *KeyringStore) Delete(ctx context.Context, key string) error {
 	if err := checkKeyringKey(key); err != nil {
 		return fmt.Errorf("keyring delete: %w", err)
@@ -230,9 +259,14 @@ func (s *KeyringStore) Delete(ctx context.Context, key string) error {
 			return err
 		}
 	}
+	cctx, cancel := s.cleanupContext(ctx)
+	defer cancel()
 	if h != nil {
-		s.deleteChunks(ctx, key, h.Gen, h.Chunks)
+		s.deleteChunks(cctx, key, h.Gen, h.Chunks)
 	}
-	_ = s.sweepPending(ctx, key, "") // the value is gone; leftovers wait for the next Set or Delete
+	// The value is gone; what the sweep cannot remove waits for the next Set or Delete.
+	if err := s.sweepPending(cctx, key); err != nil {
+		s.logger().Debug("keyring: cannot clear up after unfinished writes", "key", key, "err", err)
+	}
 	return nil
 }

@@ -45,11 +45,42 @@ type callResult struct {
 	err error
 }
 
+// unsettledError is a keyring call that the store stopped waiting for (the caller's
+// context ended, or the call timed out) and that may still take effect.
+type unsettledError struct {
+	error
+	result   <-chan callResult // receives go-keyring's answer once it comes
+	timedOut bool
+}
+
+func (e *unsettledError) Unwrap() error { return e.error }
+
+// settle returns go-keyring's answer to the call, raw. It waits for it until ctx ends
+// when the caller had given up, and not at all when the call timed out (the keyring is
+// stuck); ok is false when there is no answer yet.
+func (e *unsettledError) settle(ctx context.Context) (r callResult, ok bool) {
+	if e.timedOut {
+		select {
+		case r = <-e.result:
+			return r, true
+		default:
+			return r, false
+		}
+	}
+	select {
+	case r = <-e.result:
+		return r, true
+	case <-ctx.Done():
+		return r, false
+	}
+}
+
 // call runs fn in a goroutine and waits for it, the per-call timeout or ctx, whichever
 // comes first. A timeout or a keyring error other than "not found" or "too big" becomes
 // ErrUnavailable; keyring.ErrNotFound becomes ErrNotFound; the end of ctx is returned as
-// ctx.Err() (the caller gave up, the keyring may be fine). A call that timed out keeps
-// running in the background until go-keyring returns; its result is dropped.
+// ctx.Err() (the caller gave up, the keyring may be fine). A call that timed out or was
+// given up keeps running in the background until go-keyring returns; its error is an
+// *unsettledError, through which the answer can still be had.
 func (s *KeyringStore) call(ctx context.Context, op string, fn func(KeyringAPI) (string, error)) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
@@ -58,10 +89,7 @@ func (s *KeyringStore) call(ctx context.Context, op string, fn func(KeyringAPI) 
 	if api == nil {
 		api = OSKeyring{}
 	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := s.timeout()
 	done := make(chan callResult, 1) // buffered: a late answer never blocks the goroutine
 	go func() {
 		v, err := fn(api)
@@ -88,9 +116,9 @@ func (s *KeyringStore) call(ctx context.Context, op string, fn func(KeyringAPI) 
 			return "", unavailable(op, r.err)
 		}
 	case <-expired:
-		return "", unavailable(op, fmt.Errorf("no answer within %s", timeout))
+		return "", &unsettledError{unavailable(op, fmt.Errorf("no answer within %s", timeout)), done, true}
 	case <-ctx.Done():
-		return "", fmt.Errorf("%s: %w", op, ctx.Err())
+		return "", &unsettledError{fmt.Errorf("%s: %w", op, ctx.Err()), done, false}
 	}
 }
 

@@ -1,43 +1,57 @@
 package credstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"time"
 
 	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
 
+// maxPending is how many records of writes in progress one key keeps: the newest. A
+// record is about 150 bytes, so the list stays well inside the smallest keyring entry
+// (Windows: 2,560 bytes) however many writers die.
+const maxPending = 8
+
 // pendingWrite is a Set in progress: the generation it writes and the one it replaces. A
 // writer killed before its header switch leaves chunks no header names; one killed after
-// it leaves the old generation's chunks. Either is removed once the writer is gone.
+// it leaves the old generation's chunks. Either is removed once the record is abandoned
+// (see atomicfile.Writer.Abandoned): its writer is gone, or it is old.
 type pendingWrite struct {
 	Writer    string `json:"writer"` // atomicfile.Writer
+	At        int64  `json:"at"`     // when the write began, Unix seconds; 0 = long ago
 	Gen       string `json:"gen"`
 	Chunks    int    `json:"chunks"`
 	OldGen    string `json:"old_gen,omitempty"`
 	OldChunks int    `json:"old_chunks,omitempty"`
 }
 
+func (w pendingWrite) abandoned(now time.Time) bool {
+	who, _ := atomicfile.ParseWriter(w.Writer) // unreadable: the zero Writer, judged by age
+	return who.Abandoned(time.Unix(w.At, 0), now)
+}
+
 // pendingUser names the entry listing key's writes in progress. Keys cannot contain
 // chunkMark and generations are hex, so it clashes with no key or chunk.
 func pendingUser(key string) string { return key + chunkMark + "pending" }
 
-// readPending returns the recorded writes of key; an unreadable list counts as empty
-// (its chunks, if any, stay behind).
-func (s *KeyringStore) readPending(ctx context.Context, key string) ([]pendingWrite, error) {
+// readPending returns the recorded writes of key; bad reports an entry that is there but
+// cannot be read (its chunks, if any, stay behind).
+func (s *KeyringStore) readPending(ctx context.Context, key string) (p []pendingWrite, bad bool, err error) {
 	raw, err := s.kget(ctx, pendingUser(key))
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var p []pendingWrite
 	if json.Unmarshal([]byte(raw), &p) != nil {
-		return nil, nil
+		return nil, true, nil
 	}
-	return p, nil
+	return p, false, nil
 }
 
 func (s *KeyringStore) writePending(ctx context.Context, key string, p []pendingWrite) error {
@@ -51,57 +65,89 @@ func (s *KeyringStore) writePending(ctx context.Context, key string, p []pending
 	return s.kset(ctx, pendingUser(key), string(b))
 }
 
-// sweep deletes the chunks left by recorded writers that are gone, except those of
-// generation cur (what the header names; "" for none), and returns the records of
-// writers that may still run.
-func (s *KeyringStore) sweep(ctx context.Context, key, cur string, p []pendingWrite) []pendingWrite {
-	var keep []pendingWrite
+// sweep returns the newest limit records of p whose writers may still run, and deletes
+// the chunks of the others, abandoned or over the limit, then drops them. It reads the
+// header just before deleting and never deletes the generation it names (a writer may
+// have switched it a moment ago), nor one a kept record writes. A record whose chunks
+// could not be deleted is kept while there is room, for the next sweep.
+func (s *KeyringStore) sweep(ctx context.Context, key string, p []pendingWrite, limit int) []pendingWrite {
+	now := s.clock()
+	p = slices.Clone(p)
+	slices.SortStableFunc(p, func(a, b pendingWrite) int { return cmp.Compare(b.At, a.At) }) // newest first
+	var keep, drop []pendingWrite
 	for _, w := range p {
-		if who, ok := atomicfile.ParseWriter(w.Writer); ok && !who.Gone() {
+		if len(keep) < limit && !w.abandoned(now) {
 			keep = append(keep, w)
-			continue
+		} else {
+			drop = append(drop, w)
 		}
+	}
+	if len(drop) == 0 {
+		return keep
+	}
+	h, err := s.readHeader(ctx, key)
+	canDelete := err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrDamaged)
+	protect := map[string]bool{}
+	if h != nil {
+		protect[h.Gen] = true
+	}
+	for _, w := range keep {
+		protect[w.Gen] = true
+	}
+	for _, w := range drop {
 		for _, g := range []struct {
 			gen string
 			n   int
 		}{{w.Gen, w.Chunks}, {w.OldGen, w.OldChunks}} {
-			if g.gen != "" && g.gen != cur {
-				s.deleteChunks(ctx, key, g.gen, g.n)
+			if canDelete && g.gen != "" && !protect[g.gen] {
+				canDelete = s.deleteChunks(ctx, key, g.gen, g.n)
 			}
+		}
+		if !canDelete && len(keep) < limit {
+			keep = append(keep, w)
 		}
 	}
 	return keep
 }
 
-// sweepPending runs sweep on key's records and writes back those that remain.
-func (s *KeyringStore) sweepPending(ctx context.Context, key, cur string) error {
-	p, err := s.readPending(ctx, key)
-	if err != nil || len(p) == 0 {
-		return err
-	}
-	return s.writePending(ctx, key, s.sweep(ctx, key, cur, p))
-}
-
-// beginWrite clears up after dead writers and records this write of generation gen (n
-// chunks) replacing old (nil: none). Two processes writing the same key at the same
-// moment may lose one record; its chunks then stay only if that writer also dies.
-func (s *KeyringStore) beginWrite(ctx context.Context, key string, old *header, gen string, n int) error {
-	p, err := s.readPending(ctx, key)
+// sweepPending sweeps key's records and writes back those that remain. An entry that
+// cannot be read, or cannot be written back, is deleted: a Delete leaves the key clean.
+func (s *KeyringStore) sweepPending(ctx context.Context, key string) error {
+	p, bad, err := s.readPending(ctx, key)
 	if err != nil {
 		return err
 	}
-	rec := pendingWrite{Writer: atomicfile.Self().String(), Gen: gen, Chunks: n}
-	cur := ""
-	if old != nil {
-		cur, rec.OldGen, rec.OldChunks = old.Gen, old.Gen, old.Chunks
+	if bad {
+		return s.kdel(ctx, pendingUser(key))
 	}
-	return s.writePending(ctx, key, append(s.sweep(ctx, key, cur, p), rec))
+	if len(p) == 0 {
+		return nil
+	}
+	if err := s.writePending(ctx, key, s.sweep(ctx, key, p, maxPending)); err != nil {
+		return s.kdel(ctx, pendingUser(key))
+	}
+	return nil
+}
+
+// beginWrite clears up after abandoned writes and records this write of generation gen
+// (n chunks) replacing old (nil: none). Two processes writing the same key at the same
+// moment may lose one record; its chunks then stay only if that writer also dies.
+func (s *KeyringStore) beginWrite(ctx context.Context, key string, old *header, gen string, n int) error {
+	p, _, err := s.readPending(ctx, key) // an unreadable list is replaced
+	if err != nil {
+		return err
+	}
+	rec := pendingWrite{Writer: atomicfile.Self().String(), At: s.clock().Unix(), Gen: gen, Chunks: n}
+	if old != nil {
+		rec.OldGen, rec.OldChunks = old.Gen, old.Chunks
+	}
+	return s.writePending(ctx, key, append(s.sweep(ctx, key, p, maxPending-1), rec))
 }
 
 // endWrite drops the record of generation gen, best effort: a record left behind is
-// removed by a later writer once this process is gone.
+// removed by a later writer once it is abandoned.
 func (s *KeyringStore) endWrite(ctx context.Context, key, gen string) {
-	p, err := s.readPending(ctx, key)
+	p, _, err := s.readPending(ctx, key)
 	if err != nil {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/ptsaml/ptsaml/internal/atomicfile"
 )
@@ -19,16 +20,17 @@ func deadWriter(t *testing.T) string {
 		t.Skip("process liveness is not checked on Windows: leftovers stay")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0") // no pause at exit under -race
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
 	return atomicfile.Writer{Host: atomicfile.Self().Host, PID: cmd.Process.Pid}.String()
 }
 
-// leave puts into f what a writer killed part-way leaves: its record and some chunks.
-func leave(t *testing.T, f *fakeKeyring, key string, rec pendingWrite, chunks map[string]int) {
+// leave puts into f what writers killed part-way leave: their records and some chunks.
+func leave(t *testing.T, f *fakeKeyring, key string, rec pendingWrite, chunks map[string]int, more ...pendingWrite) {
 	t.Helper()
-	b, err := json.Marshal([]pendingWrite{rec})
+	b, err := json.Marshal(append([]pendingWrite{rec}, more...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func TestKeyringRemovesWhatKilledWritersLeft(t *testing.T) {
 				t.Fatal(err)
 			}
 			g0 := gen(t, f, "k")
-			rec := pendingWrite{Writer: tt.writer, Gen: "deadbeefdeadbeef", Chunks: 5, OldGen: g0, OldChunks: 3}
+			rec := pendingWrite{Writer: tt.writer, At: time.Now().Unix(), Gen: "deadbeefdeadbeef", Chunks: 5, OldGen: g0, OldChunks: 3}
 			left := map[string]int{"deadbeefdeadbeef": 2} // killed at its third chunk
 			want := []byte("first-value")
 			if tt.switched {
