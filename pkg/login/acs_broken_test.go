@@ -2,7 +2,6 @@ package login
 
 import (
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +21,8 @@ func TestLoginEndsWhenTheReplayCacheCannotBeWritten(t *testing.T) {
 	r := startLoginDeps(t, func(d *Deps) { d.Replay = NewFileReplayCache(path) })
 	post(t, r.acs, junk(), nil) // a refusal first: that one must not end the login
 	r.waiting(t)
-	req := r.authnRequest(t)
-	raw := r.f.build(t, r.f.good(req.ID))
-	if got := post(t, r.acs, url.Values{"SAMLResponse": {raw}, "RelayState": {req.RelayState}}, nil); got.code != http.StatusInternalServerError {
+	_, form := r.genuine(t)
+	if got := post(t, r.acs, form, nil); got.code != http.StatusInternalServerError {
 		t.Fatalf("the genuine answer got %d %q, want 500", got.code, got.body)
 	}
 	select {

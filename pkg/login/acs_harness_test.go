@@ -108,14 +108,22 @@ func (r *acsRun) waiting(t *testing.T) {
 // rejected is the number of assertion.rejected audit events so far.
 func (r *acsRun) rejected() int { return len(r.audit.find("assertion.rejected")) }
 
+// genuine is the IdP's answer to this login (opening the start link if
+// that has not happened yet), and the form that posts it.
+func (r *acsRun) genuine(t *testing.T) (raw string, form url.Values) {
+	t.Helper()
+	req := r.authnRequest(t)
+	raw = r.f.build(t, r.f.good(req.ID))
+	return raw, url.Values{"SAMLResponse": {raw}, "RelayState": {req.RelayState}}
+}
+
 // finish signs in as the person would (start link, then the IdP's genuine
 // answer) and checks that the login accepts exactly that answer.
 func (r *acsRun) finish(t *testing.T) *Result {
 	t.Helper()
 	r.waiting(t)
-	req := r.authnRequest(t)
-	raw := r.f.build(t, r.f.good(req.ID))
-	if got := post(t, r.acs, url.Values{"SAMLResponse": {raw}, "RelayState": {req.RelayState}}, nil); got.code != http.StatusOK {
+	raw, form := r.genuine(t)
+	if got := post(t, r.acs, form, nil); got.code != http.StatusOK {
 		t.Fatalf("the genuine answer got %d %q", got.code, got.body)
 	}
 	select {
