@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,8 +83,8 @@ func (f *Factory) credentialProcess(ctx context.Context, p *config.Profile, o si
 // allows (nil: any).
 func (f *Factory) ensureOptions(p *config.Profile, o signInOptions, accept func(*broker.Session) bool) broker.EnsureOptions {
 	eo := broker.EnsureOptions{Profile: p.Name, Accept: accept}
-	if state, err := f.StateDir(); err == nil {
-		eo.LockDir = filepath.Join(state, "locks")
+	if locks, err := f.lockDir(); err == nil {
+		eo.LockDir = locks
 	}
 	if f.canSignIn(p, o) {
 		eo.SignIn = func(ctx context.Context) (*broker.Session, error) { return f.signIn(ctx, p, o) }

@@ -187,5 +187,15 @@ func (f *Factory) Audit() (*audit.Log, error) {
 	return audit.Open(filepath.Join(state, "audit.log"), f.Clock)
 }
 
+// lockDir holds the per-profile locks that login, logout, credential-process
+// and job renewals share.
+func (f *Factory) lockDir() (string, error) {
+	state, err := f.StateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(state, "locks"), nil
+}
+
 // profileSecret is a secret read for one profile, kept in memory only.
 type profileSecret struct{ profile, value string }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +32,11 @@ command that forwards the ACS port to your workstation.`,
 			}
 			// One login per profile at a time, also against credential-process
 			// and jobs renewing the same profile.
-			state, err := f.StateDir()
+			locks, err := f.lockDir()
 			if err != nil {
 				return err
 			}
-			unlock, err := broker.Lock(cmd.Context(), filepath.Join(state, "locks"), p.Name)
+			unlock, err := broker.Lock(cmd.Context(), locks, p.Name)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -73,11 +72,11 @@ func newCmdLogout(f *Factory) *cobra.Command {
 // It returns the session it removed, nil when there was none or it could
 // not be read (a damaged entry is removed all the same).
 func (f *Factory) deleteLocked(ctx context.Context, cache broker.Cache, profile string) (*broker.Session, error) {
-	state, err := f.StateDir()
+	locks, err := f.lockDir()
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := broker.Lock(ctx, filepath.Join(state, "locks"), profile)
+	unlock, err := broker.Lock(ctx, locks, profile)
 	if err != nil {
 		return nil, err
 	}

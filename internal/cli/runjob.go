@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/jonboulle/clockwork"
 
@@ -43,12 +47,15 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	env = submit.WithJobID(submit.JobEnv(env, srv.URL(), srv.Token(), p.Region), jobID)
 	home, _ := f.home()
 	if w := submit.StaticDefaultWarning(env, home); w != "" {
-		fmt.Fprintf(f.Streams.Err, "warning: %s\n", w)
+		fmt.Fprintln(f.Streams.Err, w)
 	}
 	// ECP and OIDC profiles sign in again by themselves before expiry.
 	var reauth submit.Reauth
 	if p.NonInteractive() {
-		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signInForJob(ctx, p, o.signIn) }
+		// Renewals keep the job's role: never a role prompt mid-job.
+		ro := o.signIn
+		ro.role, ro.project = sess.RoleARN, ""
+		reauth = func(ctx context.Context) (*broker.Session, error) { return f.signInForJob(ctx, p, ro) }
 		if p.Auth == config.AuthECP && keyringPassword(p) {
 			// Read a keyring-held password now, so renewals work even if the
 			// keyring goes away mid-job; a failure shows at the first renewal.
@@ -79,7 +86,7 @@ func (f *Factory) runJob(ctx context.Context, p *config.Profile, argv []string, 
 	start := f.Clock.Now()
 	_ = aud.Record("job.start", jobFields(sess.AuditFields(), jobID, argv, f.Getenv))
 	code, runErr := submit.Run(ctx, submit.Job{
-		Argv: argv, Env: env, Stdin: f.Streams.In, Stdout: f.Streams.Out, Stderr: f.Streams.Err,
+		Argv: argv, Env: env, Stdin: jobStdin(f.Streams.In), Stdout: f.Streams.Out, Stderr: f.Streams.Err,
 	}, f.claimSignals(), submit.RunDeps{Status: f.Streams.Err, Log: f.Log, Guard: f.guardArgv()})
 	stopRefresher()
 	<-refreshed
@@ -126,6 +133,17 @@ func roleNote(want string) string {
 		return ""
 	}
 	return " for role " + want
+}
+
+// jobStdin is what the job reads: ptsaml's stdin, except a terminal. The
+// job runs in its own process group, outside the terminal's foreground, so a
+// read from the terminal (input(), a pdb prompt) would stop it with SIGTTIN;
+// it reads end-of-file instead.
+func jobStdin(in io.Reader) io.Reader {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return in
 }
 
 // jobFields adds to fields what names the job in an audit record: its ptsaml

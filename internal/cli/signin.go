@@ -63,11 +63,11 @@ func (f *Factory) signIn(ctx context.Context, p *config.Profile, o signInOptions
 // never save the same entry at once; when another process holds it, that
 // process is signing in and its session reaches the job through the store.
 func (f *Factory) signInForJob(ctx context.Context, p *config.Profile, o signInOptions) (*broker.Session, error) {
-	state, err := f.StateDir()
+	locks, err := f.lockDir()
 	if err != nil {
 		return nil, err
 	}
-	unlock, ok, err := broker.TryLock(filepath.Join(state, "locks"), p.Name)
+	unlock, ok, err := broker.TryLock(locks, p.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -168,7 +168,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			s.log.Error("credential endpoint stopped", "addr", s.hostIP, "err", err)
 		}
 	}()
-	s.stop = context.AfterFunc(ctx, func() { _ = s.Close() })
+	// The callback may run at once (ctx already done), before s.stop is
+	// set: it closes the HTTP server only, which Close may do again.
+	s.stop = context.AfterFunc(ctx, func() { _ = s.srv.Close() })
 	s.log.Debug("credential endpoint listening", "url", s.url, "peer_uid_check", s.peer != nil)
 	return s, nil
 }

@@ -1,8 +1,10 @@
 package credserver
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -96,7 +98,8 @@ func (s *Server) authorized(values []string) bool {
 
 func (s *Server) refuse(w http.ResponseWriter, why reason, code int, rep reply) {
 	s.stats.refused[why].Add(1)
-	if why != reasonExpired {
+	if why != reasonExpired && s.log.Enabled(context.Background(), slog.LevelDebug) {
+		// Guarded: the arguments would be boxed for every refusal otherwise.
 		s.log.Debug("credential endpoint: refused a request", "reason", why.String(), "status", code)
 	}
 	write(w, code, rep)

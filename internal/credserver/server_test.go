@@ -189,3 +189,19 @@ func TestRefusalBodiesAreJSON(t *testing.T) {
 		}
 	}
 }
+
+// Started with a context that has already ended, the server stops at once
+// and Close still works (the stop callback may run before Start returns).
+func TestStartWithEndedContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 20 {
+		s, err := Start(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}

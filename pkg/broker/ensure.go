@@ -36,7 +36,8 @@ type EnsureOptions struct {
 // if usable, or an error wrapping ErrLoginRequired.
 func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 	accept := func(s *Session) bool { return s != nil && (o.Accept == nil || o.Accept(s)) }
-	sess, err := c.loadForEnsure(ctx, o)
+	var warned bool
+	sess, err := c.loadForEnsure(ctx, o, &warned)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 		}
 	}
 	defer unlock()
-	if sess, err = c.loadForEnsure(ctx, o); err != nil {
+	if sess, err = c.loadForEnsure(ctx, o, &warned); err != nil {
 		return nil, err
 	}
 	if accept(sess) && sess.Fresh(c.now()) {
@@ -77,11 +78,12 @@ func (c Cache) Ensure(ctx context.Context, o EnsureOptions) (*Session, error) {
 }
 
 // loadForEnsure is loadIfAny, with a damaged entry as a nil session when a
-// sign-in may replace it.
-func (c Cache) loadForEnsure(ctx context.Context, o EnsureOptions) (*Session, error) {
+// sign-in may replace it; o.Damaged hears of it once (warned).
+func (c Cache) loadForEnsure(ctx context.Context, o EnsureOptions, warned *bool) (*Session, error) {
 	s, err := c.loadIfAny(ctx, o.Profile)
 	if errors.Is(err, ErrDamaged) && o.SignIn != nil {
-		if o.Damaged != nil {
+		if o.Damaged != nil && !*warned {
+			*warned = true
 			o.Damaged(err)
 		}
 		return nil, nil

@@ -3,6 +3,7 @@ package broker
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func (s *Session) AuditFields() map[string]any {
 		if v != "" {
 			f[k] = v
 		}
+	}
+	if len(s.CI) > 0 {
+		f["ci"] = maps.Clone(s.CI) // the CI job that signed in (web identity)
 	}
 	return f
 }

@@ -84,11 +84,7 @@ func ExchangeWebIdentity(ctx context.Context, client STSWebIdentity, in WebIdent
 	}
 	d.Log.Info("assumed role with web identity", "profile", s.Profile, "role", s.RoleARN, "assumed_role", s.AssumedRoleARN,
 		"issuer", s.Issuer, "subject", s.NameID, "expiration", s.Expiration)
-	fields := s.AuditFields()
-	if len(s.CI) > 0 {
-		fields["ci"] = maps.Clone(s.CI)
-	}
-	d.audit("role.assumed", fields)
+	d.audit("role.assumed", s.AuditFields())
 	return s, nil
 }
 

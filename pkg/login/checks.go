@@ -117,7 +117,7 @@ func checkFacts(f facts, cfg Config, now, requestedAt time.Time) *RejectedError 
 		notAfter = f.condNotOnOrAfter
 	}
 	if !now.Before(notAfter) {
-		return reject(CodeExpired, "sign in again; if it keeps happening, check this machine's clock (timedatectl)",
+		return reject(CodeExpired, hintMaybeClock,
 			"assertion expired at %s (%s ago)", notAfter.UTC().Format(time.RFC3339), human(now.Sub(notAfter)))
 	}
 	return nil

@@ -83,7 +83,7 @@ func LoginECP(ctx context.Context, cfg Config, ecp ECPConfig, d Deps) (*Result, 
 	}
 	d.audit("login.start", map[string]any{"idp": cfg.IDP.EntityID, "sp_entity_id": cfg.SPEntityID,
 		"acs_url": cfg.ACSURL, "auth": "ecp", "ecp_url": endpoint.Redacted(), "username": ecp.Username})
-	d.log().Debug("saml ecp login started", "ecp", ecp, "acs", cfg.ACSURL, "request_id", req.ID)
+	d.log().Debug("saml ecp login started", "ecp", ecp, "acs", cfg.ACSURL)
 	_, _ = fmt.Fprintf(d.status(), "Signing in at %s as %s (SAML ECP)…\n", endpoint.Host, ecp.Username)
 
 	ans, err := postECP(ctx, endpoint, ecp, cfg.SPEntityID, req.Envelope)

@@ -186,9 +186,14 @@ var authWords = []string{"authenticat", "credential", "password", "wronguserpass
 // Nothing the IdP wrote can echo the password into the message.
 func (a *ecpAnswer) credentialsOrStatus(ecp ECPConfig, host string) error {
 	clean := func(s string) string {
-		s = strings.Join(strings.Fields(s), " ")
+		// Redact before folding white space, which would change a password
+		// that holds any, then redact the folded form too.
 		if ecp.Password != "" {
 			s = strings.ReplaceAll(s, ecp.Password, "[redacted]")
+		}
+		s = strings.Join(strings.Fields(s), " ")
+		if folded := strings.Join(strings.Fields(ecp.Password), " "); folded != "" {
+			s = strings.ReplaceAll(s, folded, "[redacted]")
 		}
 		return quote(s)
 	}
