@@ -132,7 +132,9 @@ type Refresher struct {
 	// reauthWaitsForStore: the last re-auth failed only because the store
 	// was out of reach, so it is tried again as soon as the store answers.
 	reauthWaitsForStore bool
-	damagedSaid         bool // a damaged store entry was reported
+	damagedSaid         bool      // a damaged store entry was reported
+	reauthSaid          string    // the last re-auth failure said on Status
+	reauthSaidAt        time.Time // when it was said
 
 }
 

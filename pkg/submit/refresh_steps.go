@@ -93,7 +93,7 @@ func (r *Refresher) maybeReauth(ctx context.Context) {
 		err = errors.New("it gave no newer credentials for the job's role")
 	}
 	if err == nil {
-		r.reauthFailures, r.reauthNext = 0, time.Time{}
+		r.reauthFailures, r.reauthNext, r.reauthSaid = 0, time.Time{}, ""
 		if saveErr != nil {
 			r.unsaved(saveErr)
 		}
@@ -109,8 +109,18 @@ func (r *Refresher) maybeReauth(ctx context.Context) {
 	if r.storeDown && isStoreError(err) {
 		return // said once already; tried again as soon as the store answers
 	}
-	r.statusf("ptsaml: automatic re-authentication for profile %s failed: %v; next attempt in %s", r.o.Profile, err, delay)
+	// The same failure again is said every reauthRepeat at most: a renewal
+	// that keeps failing must not fill the job's output.
+	now = r.d.Clock.Now()
+	if msg := err.Error(); msg != r.reauthSaid || now.Sub(r.reauthSaidAt) >= reauthRepeat {
+		r.reauthSaid, r.reauthSaidAt = msg, now
+		r.statusf("ptsaml: automatic re-authentication for profile %s failed: %v; next attempt in %s", r.o.Profile, err, delay)
+	}
 }
+
+// reauthRepeat is how often a re-authentication failure that keeps
+// happening is said again.
+const reauthRepeat = 15 * time.Minute
 
 // activeLeads are the warning lead times that apply to the current
 // credentials: shorter than their lifetime, and than the re-auth lead when
